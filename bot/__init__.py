@@ -1,0 +1,1 @@
+"""Domain core of the consultative debt-collection assistant (no Rasa imports here)."""

@@ -1,0 +1,1 @@
+"""Ledger: models, repository, import and migrations."""

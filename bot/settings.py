@@ -1,0 +1,109 @@
+"""All runtime configuration, read from environment variables in one place.
+
+Nothing else in the code base reads ``os.environ`` directly, so the README's list of
+variables is complete by construction.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name).lower()
+    if not raw:
+        return default
+    return raw in {"1", "true", "yes", "on"}
+
+
+def _default_db_url() -> str:
+    return f"sqlite:///{ROOT / 'var' / 'bot.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    creditor_file: Path
+    log_level: str
+    demo_data: bool
+    rasa_url: str
+    rasa_auth_token: str
+    action_server_url: str
+    verify_max_attempts: int
+    verify_lock_minutes: int
+    # Channels: each is enabled only when its variables are set (see README).
+    telegram_bot_token: str
+    telegram_webhook_secret: str
+    telegram_api_base_url: str
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_whatsapp_from: str
+    twilio_sms_from: str
+    twilio_api_base_url: str
+    public_base_url: str
+    webchat_token_secret: str
+    webchat_allowed_origins: tuple[str, ...]
+    webchat_token_ttl_minutes: int
+    # Human handoff and the agent console.
+    console_secret: str
+    handoff_sla_minutes: int
+    handoff_note_interval_minutes: int
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    origins = tuple(o.strip() for o in _env("WEBCHAT_ALLOWED_ORIGINS").split(",") if o.strip())
+    return Settings(
+        database_url=_env("DATABASE_URL") or _default_db_url(),
+        creditor_file=Path(_env("CREDITOR_FILE") or ROOT / "creditor.yml"),
+        log_level=_env("LOG_LEVEL", "INFO").upper(),
+        demo_data=_env_bool("DEMO_DATA", True),
+        rasa_url=_env("RASA_URL", "http://127.0.0.1:5005"),
+        rasa_auth_token=_env("RASA_AUTH_TOKEN"),
+        action_server_url=_env("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"),
+        verify_max_attempts=_env_int("VERIFY_MAX_ATTEMPTS", 3),
+        verify_lock_minutes=_env_int("VERIFY_LOCK_MINUTES", 30),
+        telegram_bot_token=_env("TELEGRAM_BOT_TOKEN"),
+        telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET"),
+        telegram_api_base_url=_env("TELEGRAM_API_BASE_URL"),
+        twilio_account_sid=_env("TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=_env("TWILIO_AUTH_TOKEN"),
+        twilio_whatsapp_from=_env("TWILIO_WHATSAPP_FROM"),
+        twilio_sms_from=_env("TWILIO_SMS_FROM"),
+        twilio_api_base_url=_env("TWILIO_API_BASE_URL"),
+        public_base_url=_env("PUBLIC_BASE_URL").rstrip("/"),
+        webchat_token_secret=_env("WEBCHAT_TOKEN_SECRET"),
+        webchat_allowed_origins=origins,
+        webchat_token_ttl_minutes=_env_int("WEBCHAT_TOKEN_TTL_MINUTES", 60 * 24 * 7),
+        console_secret=_env("CONSOLE_SECRET"),
+        handoff_sla_minutes=_env_int("HANDOFF_SLA_MINUTES", 30),
+        handoff_note_interval_minutes=_env_int("HANDOFF_NOTE_INTERVAL_MINUTES", 10),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings; tests call ``get_settings.cache_clear()`` after changing env."""
+    return load_settings()
