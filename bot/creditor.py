@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
@@ -41,6 +42,8 @@ class CreditorSettings:
     expected_wait_minutes: int = 15
     support_hours: dict[str, SupportWindow] = field(default_factory=dict)
     plan_policy: PlanPolicy = field(default_factory=PlanPolicy)
+    # Indicative rates (1 unit of currency = N euro) to confirm foreign amounts in euros.
+    fx_rates: dict[str, Decimal] = field(default_factory=dict)
 
     def payment_reference(self, invoice: str, debtor: str = "") -> str:
         return self.payment_reference_format.format(invoice=invoice, debtor=debtor).strip()
@@ -90,6 +93,7 @@ def parse_creditor(data: Mapping[str, Any], env: Mapping[str, str] | None = None
         **{k: str(v) if k != "expected_wait_minutes" else v for k, v in values.items()},
         support_hours={day: _parse_window(day, raw) for day, raw in hours.items()},
         plan_policy=PlanPolicy.from_mapping(data.get("plan_policy")),
+        fx_rates={str(k).upper(): Decimal(str(v)) for k, v in (data.get("fx_rates") or {}).items()},
     )
 
 

@@ -197,8 +197,12 @@ class FollowUpTask(Base):
     debtor_id = Column(Integer, ForeignKey("debtors.id"), nullable=True)
     nps_response_id = Column(Integer, ForeignKey("nps_responses.id"), nullable=True)
     conversation_id = Column(String(128), nullable=True)
-    status = Column(String(16), nullable=False, default="open")
+    status = Column(String(16), nullable=False, default="open")  # open | done
     note = Column(Text, nullable=True)
+    owner = Column(String(64), nullable=True)
+    due_on = Column(Date, nullable=True)
+    resolution = Column(Text, nullable=True)
+    closed_at = Column(DateTime, nullable=True)
     created_at = Column(DateTime, nullable=False, default=_now)
 
 

@@ -1,0 +1,1 @@
+"""Rasa SDK actions: thin translators between the tracker and ``bot/``."""

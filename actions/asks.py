@@ -1,0 +1,130 @@
+"""The questions the forms ask, one per slot, in the debtor's language."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.turn import Turn
+from bot.creditor import get_creditor
+from bot.dialogue.views import option_for_template, schedule_for_template
+
+
+class AskAction(Action):
+    slot = ""
+    key = ""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.slot}"
+
+    async def speak(self, turn: Turn) -> None:
+        turn.say(self.key)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        turn = Turn(dispatcher, tracker)
+        await self.speak(turn)
+        return turn.events
+
+
+class AskInvoiceNumber(AskAction):
+    slot, key = "invoice_number", "ask_invoice_number"
+
+    async def speak(self, turn: Turn) -> None:
+        if not turn.tracker.get_slot("verified") and turn.tracker.get_slot("requested_slot") is None:
+            turn.say("need_verification")
+        turn.say(self.key)
+
+
+class AskTaxCode(AskAction):
+    slot, key = "tax_code", "ask_tax_code"
+
+    async def speak(self, turn: Turn) -> None:
+        link = turn.metadata.get("link_invoice")
+        if link and turn.tracker.get_slot("invoice_number") == link:
+            turn.say("ask_tax_code_prefilled", invoice_number=link)
+        else:
+            turn.say(self.key)
+
+
+class AskMonthlyAmount(AskAction):
+    slot, key = "monthly_amount", "ask_sustainable_amount"
+
+    async def speak(self, turn: Turn) -> None:
+        pending = turn.tracker.get_slot("pending_foreign_amount")
+        if pending:
+            turn.say("currency_confirm", buttons=[turn.button("btn_yes", "/affirm"), turn.button("btn_no", "/deny")],
+                     amount_original=pending["amount"], currency_original=pending["currency"],
+                     amount_eur=Decimal(pending["eur"]))
+            return
+        turn.say(self.key, min_instalment=get_creditor().plan_policy.min_instalment)
+
+
+class AskPlanChoice(AskAction):
+    slot, key = "plan_choice", "plan_options"
+
+    async def speak(self, turn: Turn) -> None:
+        options = turn.tracker.get_slot("plan_options") or []
+        buttons = [turn.button("plan_option_label", f'/inform{{"choice":"{o["index"]}"}}',
+                               count=o["count"], amount=Decimal(o["amount"])) for o in options]
+        turn.say(self.key, buttons=buttons, options=[option_for_template(o) for o in options], currency="EUR")
+
+
+class AskPlanConfirmed(AskAction):
+    slot, key = "plan_confirmed", "plan_schedule"
+
+    async def speak(self, turn: Turn) -> None:
+        options = turn.tracker.get_slot("plan_options") or []
+        choice = int(turn.tracker.get_slot("plan_choice") or 1)
+        option = next(o for o in options if o["index"] == choice)
+        schedule = schedule_for_template(option)
+        turn.say(self.key, buttons=[turn.button("btn_confirm_plan", "/affirm"), turn.button("btn_other_figures", "/deny")],
+                 instalments=schedule, total=sum((i["amount"] for i in schedule), Decimal("0")), count=len(schedule))
+
+
+class AskPromiseAmount(AskAction):
+    slot, key = "promise_amount", "promise_ask_amount"
+
+    async def speak(self, turn: Turn) -> None:
+        from bot.dialogue.views import balance_view
+        view = await Turn.db(balance_view, turn.debtor_id, turn.today, turn.conversation_id, "promise") \
+            if turn.verified else None
+        turn.say(self.key, total=view.payable if view else None)
+
+
+class AskPromiseDate(AskAction):
+    slot, key = "promise_date", "promise_ask_date"
+
+
+class AskPaidDate(AskAction):
+    slot, key = "paid_date", "paid_ask_date"
+
+
+class AskPaidAmount(AskAction):
+    slot, key = "paid_amount", "paid_ask_amount"
+
+
+class AskPaidReference(AskAction):
+    slot, key = "paid_reference", "paid_ask_reference"
+
+
+class AskDisputeReason(AskAction):
+    slot, key = "dispute_reason", "dispute_ask_reason"
+
+
+class AskNpsScore(AskAction):
+    slot, key = "nps_score", "nps_ask_score"
+
+    async def speak(self, turn: Turn) -> None:
+        buttons = [{"title": str(n), "payload": f'/inform{{"choice":"{n}"}}'} for n in range(11)]
+        turn.say(self.key, buttons=buttons, creditor=get_creditor().name)
+
+
+class AskNpsReason(AskAction):
+    slot, key = "nps_reason", "nps_ask_reason"
+
+
+class AskNpsImprovement(AskAction):
+    slot, key = "nps_improvement", "nps_ask_improvement"

@@ -1,0 +1,89 @@
+"""What every action needs for one turn: language, identity, rendering, DB off the loop."""
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+from typing import Any, Callable, Sequence, TypeVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.creditor import get_creditor
+from bot.dialogue.language import detect_language
+from bot.messages import render
+
+T = TypeVar("T")
+AGENT_WORD = {"it": "operatore", "en": "agent"}
+
+
+class Turn:
+    def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        self.dispatcher = dispatcher
+        self.tracker = tracker
+        self.events: list[dict[str, Any]] = []
+        message = tracker.latest_message or {}
+        self.text: str = message.get("text") or ""
+        self.intent: str = (message.get("intent") or {}).get("name") or ""
+        self.entities: list[dict] = message.get("entities") or []
+        self.metadata: dict = message.get("metadata") or {}
+        previous = tracker.get_slot("language")
+        self.lang = detect_language(self.text, previous, self.metadata.get("language_hint"))
+        if self.lang != previous:
+            self.events.append(SlotSet("language", self.lang))
+
+    # identity of the conversation
+    @property
+    def conversation_id(self) -> str:
+        return self.tracker.sender_id
+
+    @property
+    def channel(self) -> str:
+        return self.metadata.get("channel") or self.tracker.get_latest_input_channel() or "rest"
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.tracker.get_slot("verified")) and self.debtor_id is not None
+
+    @property
+    def debtor_id(self) -> int | None:
+        value = self.tracker.get_slot("debtor_id")
+        return int(value) if value is not None else None
+
+    @property
+    def today(self) -> date:
+        return date.today()
+
+    @property
+    def now(self) -> datetime:
+        return datetime.utcnow()
+
+    @property
+    def agent_word(self) -> str:
+        return AGENT_WORD[self.lang]
+
+    # speaking
+    def welcome_once(self) -> None:
+        """The first bot message of a conversation says who is talking (EU AI Act art. 50)."""
+        if self.tracker.get_slot("welcomed"):
+            return
+        self.dispatcher.utter_message(
+            text=render("welcome", self.lang, creditor=get_creditor().name, agent_word=self.agent_word),
+            buttons=[self.button("btn_agent", "/request_human")],
+        )
+        self.events.append(SlotSet("welcomed", True))
+
+    def say(self, key: str, buttons: Sequence[dict] | None = None, **ctx: Any) -> None:
+        self.welcome_once()
+        self.dispatcher.utter_message(text=render(key, self.lang, **ctx), buttons=list(buttons or []))
+
+    def button(self, label_key: str, payload: str, **ctx: Any) -> dict:
+        return {"title": render(label_key, self.lang, **ctx), "payload": payload}
+
+    def set(self, **slots: Any) -> None:
+        self.events.extend(SlotSet(k, v) for k, v in slots.items())
+
+    @staticmethod
+    async def db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Database work runs in a worker thread: the action server's loop never blocks."""
+        return await asyncio.to_thread(fn, *args, **kwargs)

@@ -1,0 +1,54 @@
+"""Command line: ``python -m bot <command>``.
+
+Each feature package contributes its own sub-commands through a ``register(subparsers)``
+function in its ``cli`` module, so this file only lists them. A module is imported only
+when present, which keeps start-up fast and the commands independent.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from bot.logs import configure_logging
+
+# Modules exposing ``register(subparsers: argparse._SubParsersAction) -> None``.
+COMMAND_MODULES = (
+    "bot.ledger.cli",        # db upgrade, import-ledger, demo-data
+    "bot.nps.cli",           # nps report, nps tasks
+    "bot.kpi.cli",           # kpi, simulate
+    "bot.channels.cli",      # telegram set-webhook, webchat link
+    "bot.handoff.cli",       # agents add
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Debt-collection assistant tools")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a real missing dependency, not an absent feature module
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_logging()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except (ValueError, FileNotFoundError) as exc:
+        logging.getLogger("bot").debug("command failed", exc_info=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

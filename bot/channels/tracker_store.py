@@ -1,0 +1,33 @@
+"""Rasa's SQL tracker store configured from ``DATABASE_URL`` instead of separate fields.
+
+This keeps one variable for the whole deployment: the ledger and the conversation
+trackers live in the same database family (SQLite file or PostgreSQL).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from sqlalchemy.engine import make_url
+
+from bot.settings import get_settings
+
+
+class UrlSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, domain: Optional[Domain] = None, event_broker: Optional[EventBroker] = None,
+                 url: Optional[str] = None, **kwargs: Any) -> None:
+        parsed = make_url(url or get_settings().database_url)
+        dialect = parsed.get_backend_name()
+        super().__init__(
+            domain=domain,
+            dialect="postgresql" if dialect.startswith("postgres") else dialect,
+            host=parsed.host,
+            port=parsed.port,
+            db=parsed.database or "rasa.db",
+            username=parsed.username,
+            password=parsed.password,
+            event_broker=event_broker,
+            query=dict(parsed.query) or None,
+        )

@@ -1,0 +1,1 @@
+"""Dialogue logic behind the Rasa actions: plain functions, no Rasa imports."""

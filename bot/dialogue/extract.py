@@ -1,0 +1,141 @@
+"""Reading slot values out of what the debtor wrote (and of button payloads).
+
+Values are normalised here, not by the NLU: DIET's entities are hints, the text is the
+source of truth. Money is kept as a string in slots (Rasa slots are JSON) and converted
+back to Decimal by the callers.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Sequence
+
+import dateparser
+
+from bot.parsing import (
+    find_invoice_candidates, find_tax_code, parse_date, parse_money, parse_nps_score, parse_number,
+)
+from bot.ledger.repository import invoice_key
+
+_ORDINALS = {
+    "prima": 1, "primo": 1, "first": 1, "seconda": 2, "secondo": 2, "second": 2,
+    "terza": 3, "terzo": 3, "third": 3, "ultima": -1, "ultimo": -1, "last": -1,
+}
+_INSTALMENT_WORDS = re.compile(r"\b(rat[ae]|mes[ei]|mensilit[aà]|instal+ments?|months?|payments?)\b", re.I)
+_WHOLE_BALANCE = re.compile(r"\b(tutto|intero|totale|saldo|whole|full|everything|all of it|in full)\b", re.I)
+_NO_REFERENCE = re.compile(r"^\s*(no|non (ce l'?ho|lo so|ricordo|l'?ho)|nessun[oa]?|n/?a|none|don'?t (have|know)|i have none|-)\b", re.I)
+
+
+def entity_values(entities: Iterable[dict], name: str) -> list[str]:
+    return [str(e.get("value")) for e in entities if e.get("entity") == name and e.get("value") is not None]
+
+
+def pick_invoice(text: str, entities: Iterable[dict], is_known: Callable[[Sequence[str]], set[str]]) -> str | None:
+    """The invoice number in a message: a ledger match wins, else the likeliest candidate."""
+    candidates = entity_values(entities, "invoice_number") + find_invoice_candidates(text)
+    candidates = [c for c in dict.fromkeys(c.strip(" .,;:") for c in candidates) if c]
+    if not candidates:
+        return None
+    known = is_known([invoice_key(c) for c in candidates])
+    for c in candidates:
+        if invoice_key(c) in known:
+            return c
+    return candidates[0]
+
+
+def pick_tax_code(text: str, entities: Iterable[dict]) -> str | None:
+    for value in entity_values(entities, "tax_code"):
+        found = find_tax_code(value)
+        if found:
+            return found
+    return find_tax_code(text)
+
+
+def pick_money(text: str) -> tuple[Decimal, str] | None:
+    if not text or len(text) > 500:
+        return None
+    return parse_money(text)
+
+
+def pick_instalments(text: str, lang: str) -> int | None:
+    """A count of instalments, only when the message talks about instalments or months."""
+    if not _INSTALMENT_WORDS.search(text or ""):
+        return None
+    return parse_number(text, lang)
+
+
+def asks_for_whole_balance(text: str) -> bool:
+    return bool(_WHOLE_BALANCE.search(text or ""))
+
+
+def pick_choice(text: str, entities: Iterable[dict], count: int, lang: str) -> int | None:
+    """1-based option number from a button payload, "2", "la seconda", "the last one"."""
+    for value in entity_values(entities, "choice"):
+        if value.isdigit() and 1 <= int(value) <= count:
+            return int(value)
+    words = re.findall(r"[a-zà-ÿ]+|\d+", (text or "").lower())
+    for w in words:
+        if w in _ORDINALS:
+            n = _ORDINALS[w]
+            return count if n == -1 else (n if n <= count else None)
+    if len(words) <= 4:
+        n = parse_number(text, lang)
+        if n is not None and 1 <= n <= count:
+            return n
+    return None
+
+
+def pick_future_date(text: str, lang: str, today: date) -> date | None:
+    return parse_date(text, lang, today) if text and len(text) <= 300 else None
+
+
+def pick_past_date(text: str, lang: str, today: date) -> date | None:
+    """A payment date: in the past or today ("ieri", "il 3 novembre", "last Friday")."""
+    if not text or len(text) > 300:
+        return None
+    low = text.lower()
+    if any(w in low for w in ("oggi", "today", "stamattina", "this morning")):
+        return today
+    settings: dict[str, Any] = {"PREFER_DATES_FROM": "past", "RELATIVE_BASE": _midnight(today),
+                                "DATE_ORDER": "DMY", "RETURN_AS_TIMEZONE_AWARE": False}
+    found = dateparser.parse(text, languages=[lang, "it", "en"], settings=settings)
+    if found is None:
+        from dateparser.search import search_dates
+        hits = search_dates(text, languages=[lang, "it", "en"], settings=settings) or []
+        found = hits[0][1] if hits else None
+    if found is None:
+        return None
+    value = found.date()
+    return value if value <= today else None
+
+
+def _midnight(d: date):
+    from datetime import datetime
+    return datetime(d.year, d.month, d.day, 12, 0)
+
+
+def pick_nps_score(text: str, entities: Iterable[dict]) -> int | None:
+    for value in entity_values(entities, "choice"):
+        if value.isdigit() and 0 <= int(value) <= 10:
+            return int(value)
+    return parse_nps_score(text or "")
+
+
+def no_reference(text: str) -> bool:
+    return bool(_NO_REFERENCE.match(text or ""))
+
+
+def free_text(text: str, limit: int = 2000) -> str | None:
+    """A free answer (dispute reason, NPS why): trimmed, never empty, never a /command."""
+    cleaned = " ".join((text or "").split())
+    if not cleaned or cleaned.startswith("/"):
+        return None
+    return cleaned[:limit]
+
+
+_CURRENCY_MARK = re.compile(r"(€|\$|£|\beur\b|\beuro\b|\busd\b|\bdollar|\bgbp\b|\bsterlin|\bchf\b|\bfranc)", re.I)
+
+
+def mentions_currency(text: str) -> bool:
+    return bool(_CURRENCY_MARK.search(text or ""))

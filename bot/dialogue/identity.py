@@ -1,0 +1,39 @@
+"""The verification step as the forms use it: one call per complete pair."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.ledger.db import session_scope
+from bot.ledger.models import Debtor
+from bot.ledger.repository import open_balance
+from bot.settings import get_settings
+from bot.verification import verify
+
+
+@dataclass(frozen=True)
+class PairOutcome:
+    status: str  # verified | failed | locked
+    debtor_id: int | None = None
+    invoice_number: str | None = None
+    name: str = ""
+    payable_zero: bool = False
+    attempts_left: int = 0
+    lock_minutes: int = 30
+
+
+def check_pair(conversation_id: str, invoice_number: str, tax_code: str, now: datetime) -> PairOutcome:
+    settings = get_settings()
+    with session_scope() as session:
+        result = verify(session, conversation_id=conversation_id, invoice_number=invoice_number,
+                        tax_code=tax_code, now=now, max_attempts=settings.verify_max_attempts,
+                        lock_minutes=settings.verify_lock_minutes)
+        if not result.verified:
+            return PairOutcome(result.status, attempts_left=result.attempts_left,
+                               lock_minutes=settings.verify_lock_minutes)
+        debtor = session.get(Debtor, result.debtor_id)
+        return PairOutcome(
+            "verified", debtor_id=result.debtor_id, invoice_number=result.invoice_number,
+            name=debtor.name if debtor else "",
+            payable_zero=open_balance(session, result.debtor_id) <= 0,
+        )

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Starts the action server and the Rasa server in the foreground; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=.venv/bin
+RASA_PORT="${RASA_PORT:-5005}"
+ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}"
+# The HTTP API is never open: without a configured token a random one is made per run.
+if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
+  RASA_AUTH_TOKEN="$($VENV/python -c 'import secrets; print(secrets.token_urlsafe(24))')"
+fi
+export RASA_AUTH_TOKEN
+# Local/demo profile: the web chat works out of the box with a per-install secret.
+if [ -z "${WEBCHAT_TOKEN_SECRET:-}" ]; then
+  mkdir -p var
+  [ -s var/webchat_secret ] || $VENV/python -c 'import secrets; print(secrets.token_urlsafe(32))' > var/webchat_secret
+  WEBCHAT_TOKEN_SECRET="$(cat var/webchat_secret)"
+fi
+export WEBCHAT_TOKEN_SECRET
+export WEBCHAT_ALLOWED_ORIGINS="${WEBCHAT_ALLOWED_ORIGINS:-http://localhost:${RASA_PORT},http://127.0.0.1:${RASA_PORT}}"
+if [ -z "${CONSOLE_SECRET:-}" ]; then
+  [ -s var/console_secret ] || $VENV/python -c 'import secrets; print(secrets.token_urlsafe(32))' > var/console_secret
+  CONSOLE_SECRET="$(cat var/console_secret)"
+fi
+export CONSOLE_SECRET
+
+pids=()
+cleanup() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup INT TERM EXIT
+
+$VENV/rasa run actions --actions actions --port "$ACTIONS_PORT" >var/actions.log 2>&1 &
+pids+=($!)
+$VENV/rasa run --model models/collections.tar.gz --enable-api --auth-token "$RASA_AUTH_TOKEN" \
+  --port "$RASA_PORT" --credentials credentials.yml --endpoints endpoints.yml &
+pids+=($!)
+
+$VENV/python -m bot urls --port "$RASA_PORT" 2>/dev/null || true
+echo "Assistant starting on http://localhost:${RASA_PORT} (REST: POST /webhooks/rest/webhook). Ctrl-C stops it."
+wait -n "${pids[@]}"

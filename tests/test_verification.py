@@ -1,0 +1,64 @@
+from datetime import datetime, timedelta
+
+from bot.ledger.models import AuditLog, VerificationAttempt
+from bot.verification import verify
+from tests.factories import CF_MARIO, add_debtor, add_invoice
+
+NOW = datetime(2026, 11, 23, 10, 0)
+
+
+def _setup(session):
+    debtor = add_debtor(session)
+    add_invoice(session, debtor, "FT-2026/00417")
+    add_invoice(session, add_debtor(session, "D2", "BNCLRA90A41H501Y", "Laura Bianchi"), "2026/1187")
+    session.commit()
+    return debtor
+
+
+def test_matching_pair_verifies_ignoring_case_and_spaces(session):
+    debtor = _setup(session)
+    result = verify(session, conversation_id="c1", invoice_number=" ft-2026/ 00417 ", tax_code="rssmra85t10a562s", now=NOW)
+    assert result.verified and result.debtor_id == debtor.id and result.invoice_number == "FT-2026/00417"
+
+
+def test_wrong_tax_code_and_unknown_invoice_fail_the_same_way(session):
+    _setup(session)
+    wrong_code = verify(session, conversation_id="c1", invoice_number="FT-2026/00417", tax_code="BNCLRA90A41H501Y", now=NOW)
+    unknown = verify(session, conversation_id="c2", invoice_number="NOPE-1", tax_code=CF_MARIO, now=NOW)
+    assert wrong_code.status == unknown.status == "failed"
+    assert wrong_code.attempts_left == unknown.attempts_left == 2
+    assert wrong_code.debtor_id is None and unknown.invoice_number is None
+
+
+def test_three_failures_lock_the_conversation_for_the_window(session):
+    _setup(session)
+    results = [verify(session, conversation_id="c1", invoice_number="FT-2026/00417", tax_code="BNCLRA90A41H501Y",
+                      now=NOW + timedelta(minutes=i)) for i in range(3)]
+    assert [r.status for r in results] == ["failed", "failed", "locked"]
+    # Even the right pair is refused while locked, and no attempt is recorded for it.
+    attempts = session.query(VerificationAttempt).count()
+    locked = verify(session, conversation_id="c1", invoice_number="FT-2026/00417", tax_code=CF_MARIO,
+                    now=NOW + timedelta(minutes=10))
+    assert locked.status == "locked" and session.query(VerificationAttempt).count() == attempts
+    later = verify(session, conversation_id="c1", invoice_number="FT-2026/00417", tax_code=CF_MARIO,
+                   now=NOW + timedelta(minutes=40))
+    assert later.verified
+
+
+def test_failures_on_one_invoice_lock_it_across_conversations(session):
+    _setup(session)
+    for i in range(3):
+        verify(session, conversation_id=f"attacker-{i}", invoice_number="FT-2026/00417",
+               tax_code="BNCLRA90A41H501Y", now=NOW)
+    result = verify(session, conversation_id="fresh", invoice_number="FT-2026/00417", tax_code=CF_MARIO,
+                    now=NOW + timedelta(minutes=1))
+    assert result.status == "locked"
+
+
+def test_attempts_are_audited_without_the_tax_code(session):
+    _setup(session)
+    verify(session, conversation_id="c1", invoice_number="FT-2026/00417", tax_code=CF_MARIO, now=NOW)
+    verify(session, conversation_id="c2", invoice_number="FT-2026/00417", tax_code="BNCLRA90A41H501Y", now=NOW)
+    rows = session.query(AuditLog).all()
+    assert {r.action for r in rows} == {"verification.succeeded", "verification.failed"}
+    assert all(CF_MARIO not in (r.details or "") and "BNCLRA" not in (r.details or "") for r in rows)
