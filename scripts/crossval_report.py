@@ -61,8 +61,8 @@ def table(rows: list[dict], lang_of: dict[str, str]) -> str:
     for col in cols:
         y_true = [t for t, _ in by_lang[col]]
         y_pred = [p for _, p in by_lang[col]]
-        _, _, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=intents, zero_division=0)
-        scores[col] = {i: f for i, f in zip(intents, f1)}
+        _, _, f1, _support = precision_recall_fscore_support(y_true, y_pred, labels=intents, zero_division=0)
+        scores[col] = {i: f for i, f in zip(intents, f1, strict=False)}
         scores[col]["__macro__"] = f1_score(y_true, y_pred, labels=intents, average="macro", zero_division=0)
         scores[col]["__n__"] = len(y_true)
     lines = ["| intent | " + " | ".join(f"F1 {c}" for c in cols) + " |", "|---|" + "---|" * len(cols)]

@@ -24,7 +24,9 @@ _ORDINALS = {
 }
 _INSTALMENT_WORDS = re.compile(r"\b(rat[ae]|mes[ei]|mensilit[aà]|instal+ments?|months?|payments?)\b", re.I)
 _WHOLE_BALANCE = re.compile(r"\b(tutto|intero|totale|saldo|whole|full|everything|all of it|in full)\b", re.I)
-_NO_REFERENCE = re.compile(r"^\s*(no|non (ce l'?ho|lo so|ricordo|l'?ho)|nessun[oa]?|n/?a|none|don'?t (have|know)|i have none|-)\b", re.I)
+_NO_REFERENCE = re.compile(
+    r"^\s*(no\b|non (ce l'?ho|lo so|ricordo|l'?ho)|nessun[oa]?\b|n/?a\b|none\b|-\s*$"
+    r"|(i )?(don'?t|do not) (have|know|remember)|i have none|not sure)", re.I)
 
 
 def entity_values(entities: Iterable[dict], name: str) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 from bot.creditor import get_creditor
 from bot.ledger.db import session_scope
-from bot.ledger.models import Debtor, Invoice
+from bot.ledger.models import Debtor
 from bot.ledger.repository import find_invoice, known_invoice_keys, open_invoices, paid_total
 from bot.plans.engine import propose_plans
 from bot.verification import record_disclosure
