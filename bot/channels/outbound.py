@@ -1,0 +1,168 @@
+"""Speaking to a debtor: the output-channel base class and pushes outside a webhook.
+
+``ChannelOutput`` records every bot reply in the transcript, then delivers it through the
+channel. ``push_to_conversation`` (agent replies, reminders) finds the conversation's
+channel and address and delivers there; it records nothing itself (the caller does).
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Optional, Protocol
+
+from rasa.core.channels.channel import OutputChannel
+from sqlalchemy import select
+
+from bot.channels.formatting import Reply, reply_from_message, transcript_text
+from bot.ledger.db import session_scope
+from bot.ledger.models import ContactPreference, Conversation
+from bot.logs import mask_text
+
+log = logging.getLogger(__name__)
+
+PREFIXES = {"tg:": "telegram", "wa:": "whatsapp", "sms:": "sms", "web:": "webchat"}
+# Each channel module exposes ``async def push(target: PushTarget, reply: Reply) -> None``.
+PUSH_MODULES = {
+    "telegram": "bot.channels.telegram",
+    "whatsapp": "bot.channels.twilio_channels",
+    "sms": "bot.channels.twilio_channels",
+    "webchat": "bot.channels.webchat",
+    "rest": "bot.channels.rest",
+}
+
+
+class DeliveryError(RuntimeError):
+    """The message cannot be delivered (opted out, channel not configured, outside the
+    WhatsApp window without a template, provider failing after retries)."""
+
+
+@dataclass(frozen=True)
+class PushTarget:
+    conversation_id: str
+    channel: str
+    address: str | None
+    last_inbound_at: datetime | None
+    opted_out: bool
+
+
+def channel_of(conversation_id: str) -> str:
+    for prefix, channel in PREFIXES.items():
+        if conversation_id.startswith(prefix):
+            return channel
+    return "rest"
+
+
+def address_of(conversation_id: str) -> str | None:
+    for prefix in PREFIXES:
+        if conversation_id.startswith(prefix):
+            return conversation_id[len(prefix):]
+    return None
+
+
+# --- transcript -------------------------------------------------------------------------
+def _record(conversation_id: str, sender: str, text: str) -> int:
+    from bot.conversations import record_message, upsert_conversation
+
+    with session_scope() as session:
+        if session.get(Conversation, conversation_id) is None:
+            upsert_conversation(session, conversation_id, channel_of(conversation_id),
+                                address_of(conversation_id), inbound=False)
+            session.flush()
+        message = record_message(session, conversation_id, sender, text)
+        session.flush()
+        return int(message.id)
+
+
+async def record_reply(conversation_id: str, reply: Reply, sender: str = "bot") -> int:
+    """Store one outgoing reply (text plus button titles); returns the transcript row id."""
+    return await asyncio.to_thread(_record, conversation_id, sender, transcript_text(reply))
+
+
+async def record_text(conversation_id: str, sender: str, text: str) -> int:
+    return await asyncio.to_thread(_record, conversation_id, sender, text)
+
+
+class ChannelOutput(OutputChannel):
+    """Base of every output channel: record first (so nothing said is ever lost), then deliver."""
+
+    channel_name = "rest"
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.channel_name
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        reply = reply_from_message(message)
+        if not reply.text and not reply.buttons:
+            return
+        record_id = await record_reply(recipient_id, reply)
+        try:
+            await self.deliver(recipient_id, reply, record_id)
+        except DeliveryError as exc:
+            # The reply is in the transcript; an agent can see it was not delivered.
+            log.error("delivery failed channel=%s conversation=%s error=%s", self.channel_name,
+                      mask_text(recipient_id), mask_text(str(exc)))
+            await record_text(recipient_id, "system", f"delivery failed ({self.channel_name}): {exc}"[:500])
+
+    async def deliver(self, recipient_id: str, reply: Reply, record_id: int) -> None:
+        raise NotImplementedError
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+
+class TranscriptOnlyOutput(ChannelOutput):
+    """For conversations no channel can reach (rest): the reply is only recorded."""
+
+    async def deliver(self, recipient_id: str, reply: Reply, record_id: int) -> None:
+        log.info("no live delivery for conversation=%s (rest); recorded only", mask_text(recipient_id))
+
+
+# --- pushes -----------------------------------------------------------------------------
+class _PushModule(Protocol):
+    async def push(self, target: PushTarget, reply: Reply) -> None: ...
+
+    def output_for(self, conversation_id: str) -> OutputChannel: ...
+
+
+def _module(channel: str) -> _PushModule:
+    return importlib.import_module(PUSH_MODULES.get(channel, "bot.channels.rest"))  # type: ignore[return-value]
+
+
+def _load_target(conversation_id: str) -> PushTarget:
+    with session_scope() as session:
+        conv = session.get(Conversation, conversation_id)
+        channel = conv.channel if conv else channel_of(conversation_id)
+        address = (conv.address if conv and conv.address else None) or address_of(conversation_id)
+        opted_out = False
+        if address:
+            opted_out = session.execute(
+                select(ContactPreference.id).where(
+                    ContactPreference.channel.in_([channel, "all"]),
+                    ContactPreference.address == address,
+                    ContactPreference.opted_out.is_(True),
+                ).limit(1)
+            ).first() is not None
+        return PushTarget(conversation_id=conversation_id, channel=channel, address=address,
+                          last_inbound_at=conv.last_inbound_at if conv else None, opted_out=opted_out)
+
+
+async def push_to_conversation(conversation_id: str, text: str, buttons: Optional[list[dict]] = None) -> None:
+    """Deliver ``text`` (and buttons) on the conversation's own channel.
+
+    Raises ``DeliveryError`` when it cannot be delivered (opted out, channel not
+    configured, WhatsApp window closed without a template, provider down after retries).
+    """
+    target = await asyncio.to_thread(_load_target, conversation_id)
+    if target.opted_out and target.channel != "webchat":
+        raise DeliveryError(f"the debtor opted out of {target.channel}")
+    reply = reply_from_message({"text": text, "buttons": buttons or []})
+    await _module(target.channel).push(target, reply)
+
+
+def output_channel_for(conversation_id: str) -> OutputChannel:
+    """An OutputChannel speaking into ``conversation_id``; its replies are recorded too."""
+    return _module(channel_of(conversation_id)).output_for(conversation_id)

@@ -1,0 +1,228 @@
+"""WhatsApp and SMS through Twilio: signed webhooks in, REST API out.
+
+The webhook checks ``X-Twilio-Signature`` against ``PUBLIC_BASE_URL`` + path, answers at
+once with empty TwiML, and runs the message through the inbound pipeline in the
+background; replies go out through the REST API (``twilio_api``), never blocking the loop.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qsl
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
+
+from bot.channels import twilio_api
+from bot.channels.formatting import CHOICES, Reply, WhatsAppPart, for_sms, for_whatsapp
+from bot.channels.inbound import InboundMessage, handle_inbound, spawn
+from bot.channels.keywords import handle_keywords
+from bot.channels.outbound import ChannelOutput, DeliveryError, PushTarget
+from bot.logs import mask_text
+from bot.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+WHATSAPP_WINDOW = timedelta(hours=24)
+PREFIX = {"whatsapp": "wa:", "sms": "sms:"}
+
+
+def sender_number(kind: str) -> str:
+    s = get_settings()
+    if kind == "whatsapp":
+        number = s.twilio_whatsapp_from
+        return number if number.startswith("whatsapp:") else f"whatsapp:{number}"
+    return s.twilio_sms_from
+
+
+def configured(kind: str) -> bool:
+    s = get_settings()
+    number = s.twilio_whatsapp_from if kind == "whatsapp" else s.twilio_sms_from
+    return bool(s.twilio_account_sid and s.twilio_auth_token and number and s.public_base_url)
+
+
+def _to(kind: str, address: str) -> str:
+    return f"whatsapp:{address}" if kind == "whatsapp" else address
+
+
+def _language_hint(address: str) -> str | None:
+    return "it" if address.startswith("+39") else None  # only a hint; the text decides
+
+
+# --- sending ----------------------------------------------------------------------------
+async def send_reply(kind: str, conversation_id: str, address: str, reply: Reply) -> None:
+    rendered = for_whatsapp(reply) if kind == "whatsapp" else for_sms(reply)
+    CHOICES.remember(conversation_id, rendered.numbered)
+    from_, to = sender_number(kind), _to(kind, address)
+    for part in rendered.parts:
+        if isinstance(part, WhatsAppPart) and part.quick_replies:
+            await twilio_api.send_quick_reply(from_, to, part.body, part.quick_replies)
+        else:
+            await twilio_api.send_message(from_, to, body=part.body if isinstance(part, WhatsAppPart) else part)
+
+
+class TwilioOutput(ChannelOutput):
+    kind = "sms"
+
+    async def deliver(self, recipient_id: str, reply: Reply, record_id: int) -> None:
+        if not configured(self.kind):
+            raise DeliveryError(f"{self.kind} is not configured")
+        prefix = PREFIX[self.kind]
+        address = recipient_id[len(prefix):] if recipient_id.startswith(prefix) else recipient_id
+        await send_reply(self.kind, recipient_id, address, reply)
+
+
+class WhatsAppOutput(TwilioOutput):
+    channel_name = kind = "whatsapp"
+
+
+class SmsOutput(TwilioOutput):
+    channel_name = kind = "sms"
+
+
+# --- pushes (agents, reminders) and the WhatsApp 24-hour window --------------------------
+_held: dict[str, list[Reply]] = defaultdict(list)  # written outside the window, sent on the next reply
+
+
+def window_open(last_inbound_at: datetime | None, now: datetime | None = None) -> bool:
+    return last_inbound_at is not None and (now or datetime.utcnow()) - last_inbound_at < WHATSAPP_WINDOW
+
+
+async def send_template(conversation_id: str, address: str, template: str, variables: dict[str, str]) -> None:
+    """An approved WhatsApp template (the only thing allowed outside the 24-hour window)."""
+    sid = twilio_api.whatsapp_templates().get(template)
+    if not sid:
+        raise DeliveryError(f"no WhatsApp template {template!r} configured (TWILIO_WHATSAPP_TEMPLATES)")
+    await twilio_api.send_message(sender_number("whatsapp"), _to("whatsapp", address), content_sid=sid,
+                                  content_variables=variables)
+
+
+async def push(target: PushTarget, reply: Reply) -> None:
+    kind = target.channel
+    if not configured(kind):
+        raise DeliveryError(f"{kind} is not configured")
+    if not target.address:
+        raise DeliveryError("no phone number for this conversation")
+    if kind == "whatsapp" and not window_open(target.last_inbound_at):
+        # Free text is refused by WhatsApp now: send the approved re-engagement template and
+        # keep the message until the debtor answers (which reopens the window).
+        from bot.creditor import get_creditor
+
+        await send_template(target.conversation_id, target.address, "reengage", {"1": get_creditor().name})
+        _held[target.conversation_id].append(reply)
+        return
+    await send_reply(kind, target.conversation_id, target.address, reply)
+
+
+async def _flush_held(conversation_id: str, address: str) -> None:
+    held = _held.pop(conversation_id, [])
+    for reply in held:
+        await send_reply("whatsapp", conversation_id, address, reply)
+
+
+def output_for(conversation_id: str) -> OutputChannel:
+    return WhatsAppOutput() if conversation_id.startswith("wa:") else SmsOutput()
+
+
+# --- inbound ----------------------------------------------------------------------------
+def _params(request: Request) -> dict[str, str]:
+    # Parsed by hand: sanic's request.form drops blank values, and Twilio signs them too
+    # (a photo without caption arrives with ``Body=``).
+    params: dict[str, str] = {}
+    for key, value in parse_qsl(request.body.decode("utf-8", errors="replace"), keep_blank_values=True):
+        params.setdefault(key, value)
+    return params
+
+
+def signature_valid(request: Request, params: dict[str, str]) -> bool:
+    s = get_settings()
+    url = s.public_base_url + request.path + (f"?{request.query_string}" if request.query_string else "")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    return RequestValidator(s.twilio_auth_token).validate(url, params, signature)
+
+
+def inbound_from_params(kind: str, params: dict[str, str]) -> InboundMessage | None:
+    sender = params.get("From", "")
+    if kind == "whatsapp":
+        if not sender.startswith("whatsapp:"):
+            return None
+        sender = sender[len("whatsapp:"):]
+    if not sender:
+        return None
+    conversation_id = f"{PREFIX[kind]}{sender}"
+    body = (params.get("Body") or "").strip()
+    text, display = body, None
+    if params.get("ButtonPayload"):  # a WhatsApp quick-reply tap
+        text, display = params["ButtonPayload"], params.get("ButtonText") or body
+    elif body:
+        picked = CHOICES.resolve(conversation_id, body)
+        if picked is not None:
+            text, display = picked.payload, f"{body} ({picked.title})" if body != picked.title else body
+    media = int(params.get("NumMedia") or 0) > 0
+    return InboundMessage(channel=kind, conversation_id=conversation_id, text=text, address=sender,
+                          message_id=params.get("MessageSid") or None, display_text=display,
+                          media_only=media and not text, language_hint=_language_hint(sender))
+
+
+async def process(kind: str, msg: InboundMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> str:
+    output: ChannelOutput = WhatsAppOutput() if kind == "whatsapp" else SmsOutput()
+    if kind == "whatsapp" and msg.conversation_id in _held and msg.address:
+        try:
+            await _flush_held(msg.conversation_id, msg.address)
+        except DeliveryError as exc:
+            log.error("held messages not delivered conversation=%s error=%s", mask_text(msg.conversation_id), exc)
+    return await handle_inbound(msg, output, on_new_message, keywords=handle_keywords)
+
+
+class _TwilioInput(InputChannel):
+    kind = "sms"
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.kind
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls()  # configuration comes from the environment (bot.settings)
+
+    def get_output_channel(self) -> OutputChannel | None:
+        return WhatsAppOutput() if self.kind == "whatsapp" else SmsOutput()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        kind = self.kind
+        bp = Blueprint(f"{kind}_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if configured(kind) else "not configured"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            if not configured(kind):
+                return response.json({"error": "channel not configured"}, status=503)
+            if not request.headers.get("X-Twilio-Signature"):
+                return response.json({"error": "missing signature"}, status=401)
+            params = _params(request)
+            if not signature_valid(request, params):
+                log.warning("%s webhook refused: bad signature", kind)
+                return response.json({"error": "forbidden"}, status=403)
+            msg = inbound_from_params(kind, params)
+            if msg is not None:
+                spawn(process(kind, msg, on_new_message), f"{kind} message")
+            return response.text(EMPTY_TWIML, content_type="text/xml")
+
+        return bp
+
+
+class WhatsAppInput(_TwilioInput):
+    kind = "whatsapp"
+
+
+class SmsInput(_TwilioInput):
+    kind = "sms"

@@ -1,0 +1,76 @@
+"""Past the SLA with nobody taking it: apologise, un-pause, offer a callback (DESIGN §7)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.conversations import record_message
+from bot.handoff import events, relay, texts
+from bot.handoff.service import sweep_sla
+from bot.ledger.db import session_scope
+from bot.ledger.models import Conversation
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 30.0
+CALLBACK_PAYLOAD = '/inform{"choice":"callback"}'
+CONTINUE_PAYLOAD = '/inform{"choice":"continue"}'
+
+
+@dataclass(frozen=True)
+class Expired:
+    handoff_id: int
+    conversation_id: str
+    language: str
+
+
+def expire_due(now: datetime) -> list[Expired]:
+    with session_scope() as session:
+        result = []
+        for handoff in sweep_sla(session, now):
+            conv = session.get(Conversation, handoff.conversation_id)
+            lang = (conv.language if conv and conv.language else None) or handoff.language or "it"
+            result.append(Expired(handoff.id, handoff.conversation_id, lang))
+        return result
+
+
+def apology(lang: str) -> tuple[str, list[dict]]:
+    """The apology and the callback offer (the same buttons the after-hours reply uses)."""
+    buttons = [{"title": texts.render("btn_callback", lang), "payload": CALLBACK_PAYLOAD},
+               {"title": texts.render("btn_continue_bot", lang), "payload": CONTINUE_PAYLOAD}]
+    return texts.render("handoff_sla_apology", lang), buttons
+
+
+def _record(conversation_id: str, text: str, buttons: list[dict]) -> None:
+    titles = " | ".join(b["title"] for b in buttons)
+    with session_scope() as session:
+        record_message(session, conversation_id, "bot", f"{text}\n[{titles}]" if titles else text)
+
+
+async def sweep_once(now: datetime | None = None) -> list[Expired]:
+    expired = await asyncio.to_thread(expire_due, now or datetime.utcnow())
+    for item in expired:
+        try:
+            text, buttons = apology(item.language)
+            await relay.push(item.conversation_id, text, buttons)
+            await asyncio.to_thread(_record, item.conversation_id, text, buttons)
+        except Exception as exc:  # noqa: BLE001 - any channel error; the others still get theirs
+            # Already un-paused: the debtor's next message reaches the bot even if this failed.
+            log.error("SLA apology not delivered handoff=%s error=%s", item.handoff_id, exc)
+        events.notify_conversation(item.conversation_id, kind="expired")
+    if expired:
+        events.notify_queue_changed()
+    return expired
+
+
+async def sla_loop(interval: float = SWEEP_SECONDS) -> None:
+    """Runs for the life of the server; one failed sweep must not stop the next."""
+    while True:
+        try:
+            await sweep_once()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - keep sweeping whatever one round hit (DB down, ...)
+            log.exception("SLA sweep failed")
+        await asyncio.sleep(interval)

@@ -1,0 +1,51 @@
+"""Server-sent events for the console: the queue and one conversation, without reloads.
+
+A stream wakes up on in-process events (gate, console actions) and otherwise re-reads the
+database every few seconds, which catches changes made by other processes (the action
+server queues handoffs). Streams end after a few minutes; the browser's EventSource
+reconnects by itself, which keeps long-lived connections from piling up.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, Awaitable, Callable
+
+from sanic.request import Request
+
+from bot.handoff.events import bus
+
+POLL_SECONDS = 3.0
+STREAM_SECONDS = 50.0     # below Sanic's default response timeout (60 s)
+KEEPALIVE_SECONDS = 15.0
+
+Producer = Callable[[], Awaitable[Any]]
+
+
+def _frame(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+async def sse(request: Request, produce: Producer, topics: tuple[str, ...], event: str = "update",
+              poll: float | None = None, lifetime: float | None = None) -> None:
+    """Send ``produce()`` whenever it changes (``None`` means nothing new)."""
+    resp = await request.respond(content_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    sub = bus.subscribe(*topics)
+    loop = asyncio.get_running_loop()
+    poll, lifetime = poll or POLL_SECONDS, lifetime or STREAM_SECONDS
+    try:
+        await resp.send("retry: 2000\n\n")
+        deadline, last_sent, previous = loop.time() + lifetime, loop.time(), object()
+        while loop.time() < deadline:
+            payload = await produce()
+            if payload is not None and payload != previous:
+                await resp.send(_frame(event, payload))
+                previous, last_sent = payload, loop.time()
+            elif loop.time() - last_sent > KEEPALIVE_SECONDS:
+                await resp.send(": keep-alive\n\n")
+                last_sent = loop.time()
+            await sub.wait(poll)
+    finally:
+        bus.unsubscribe(sub)
+    await resp.eof()

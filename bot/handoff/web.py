@@ -1,0 +1,132 @@
+"""Console plumbing: templates, the session cookie, the logged-in agent, JSON-or-redirect replies."""
+from __future__ import annotations
+
+import asyncio
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.handoff import i18n, service
+from bot.handoff.auth import ConsoleSession, SessionSigner
+from bot.ledger.db import session_scope
+from bot.settings import get_settings
+
+BASE_PATH = "/webhooks/console"   # Rasa mounts the "console" channel's blueprint here
+COOKIE = "console_session"
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).resolve().parents[1] / "web" / "console"
+
+_env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
+                   trim_blocks=True, lstrip_blocks=True)
+_revoked: set[str] = set()  # nonces of sessions logged out in this process
+
+
+@dataclass(frozen=True)
+class AgentInfo:
+    username: str
+    display_name: str
+    language: str
+
+
+def signer() -> SessionSigner | None:
+    secret = get_settings().console_secret
+    return SessionSigner(secret) if secret else None
+
+
+def read_session(request: Request, sign: SessionSigner) -> ConsoleSession | None:
+    session = sign.loads(request.cookies.get(COOKIE))
+    return None if session is None or session.nonce in _revoked else session
+
+
+def revoke(session: ConsoleSession) -> None:
+    _revoked.add(session.nonce)
+
+
+def set_session(resp: HTTPResponse, sign: SessionSigner, session: ConsoleSession | None) -> HTTPResponse:
+    resp.cookies[COOKIE] = sign.dumps(session) if session else ""
+    cookie = resp.cookies[COOKIE]
+    cookie["httponly"] = True
+    cookie["samesite"] = "Lax"
+    cookie["path"] = BASE_PATH
+    cookie["max-age"] = sign.max_age if session else 0
+    if get_settings().public_base_url.startswith("https://"):
+        cookie["secure"] = True
+    return resp
+
+
+def render(name: str, session: ConsoleSession | None, sign: SessionSigner | None, status: int = 200,
+           **ctx: Any) -> HTTPResponse:
+    lang = session.lang if session else "it"
+    html = _env.get_template(name).render(
+        t=i18n.ui(lang), lang=lang, base=BASE_PATH, session=session,
+        csrf=sign.csrf_token(session) if (sign and session) else "", **ctx)
+    return response.html(html, status=status, headers={
+        "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": "default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'"})
+
+
+def fragment(name: str, session: ConsoleSession, sign: SessionSigner, **ctx: Any) -> str:
+    return _env.get_template(name).render(t=i18n.ui(session.lang), lang=session.lang, base=BASE_PATH,
+                                          session=session, csrf=sign.csrf_token(session), **ctx)
+
+
+def wants_json(request: Request) -> bool:
+    return "application/json" in (request.headers.get("accept") or "")
+
+
+def done(request: Request, back: str, code: str, ok: bool = True, status: int = 200, **extra: Any) -> HTTPResponse:
+    """A JSON answer for the page's scripts, or a redirect with a flash code for plain forms."""
+    lang = request.ctx.console_session.lang if hasattr(request.ctx, "console_session") else "it"
+    if wants_json(request):
+        return response.json({"ok": ok, "code": code, "message": i18n.message(lang, code), **extra},
+                             status=status if not ok else 200)
+    key = "msg" if ok else "err"
+    return response.redirect(f"{BASE_PATH}{back}?{key}={quote(code)}")
+
+
+def _load_agent(username: str) -> AgentInfo | None:
+    with session_scope() as session:
+        agent = service.find_agent(session, username)
+        if agent is None or not agent.active:
+            return None
+        return AgentInfo(agent.username, agent.display_name, agent.language)
+
+
+Handler = Callable[..., Awaitable[HTTPResponse]]
+
+
+def agent_required(handler: Handler) -> Handler:
+    """Logged-in, still-active agent; POSTs also need the session's CSRF token."""
+
+    @functools.wraps(handler)
+    async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        sign = signer()
+        if sign is None:
+            return response.text("console not configured", status=503)
+        session = read_session(request, sign)
+        agent = await asyncio.to_thread(_load_agent, session.username) if session and session.logged_in else None
+        if session is None or agent is None:
+            if request.method == "GET" and not wants_json(request):
+                return response.redirect(f"{BASE_PATH}/login")
+            return response.json({"ok": False, "code": "login"}, status=401)
+        if request.method == "POST":
+            token = request.headers.get("x-csrf-token") or (request.form or {}).get("csrf")
+            if not sign.check_csrf(session, token):
+                return response.json({"ok": False, "code": "csrf", "message": i18n.message(session.lang, "csrf")},
+                                     status=403)
+        request.ctx.console_session, request.ctx.agent_info, request.ctx.signer = session, agent, sign
+        return await handler(request, *args, **kwargs)
+
+    return wrapper
+
+
+def form(request: Request, name: str, default: str = "") -> str:
+    value = (request.form or {}).get(name)
+    return value if isinstance(value, str) else default

@@ -1,0 +1,105 @@
+// Agent console: live queue and transcript (server-sent events), forms without reloads.
+(function () {
+  "use strict";
+  var body = document.body;
+  var csrf = body.getAttribute("data-csrf");
+  // A page that is navigating away (a plain form was posted) must not reload itself on top.
+  var leaving = false;
+  document.addEventListener("submit", function (e) { if (!e.defaultPrevented) { leaving = true; } });
+
+  function post(form, extra) {
+    var data = new FormData(form);
+    if (extra) { Object.keys(extra).forEach(function (k) { data.set(k, extra[k]); }); }
+    return fetch(form.getAttribute("action"), {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": csrf }
+    }).then(function (r) { return r.json(); });
+  }
+
+  function stream(url, onUpdate) {
+    if (!window.EventSource) { return; }
+    var source = new EventSource(url);
+    var indicator = document.getElementById("live-indicator");
+    source.addEventListener("update", function (e) { onUpdate(JSON.parse(e.data)); });
+    source.onopen = function () { if (indicator) { indicator.classList.add("on"); } };
+    source.onerror = function () { if (indicator) { indicator.classList.remove("on"); } };
+    return source;
+  }
+
+  // Live queue: the server sends the rendered rows whenever the queue changes.
+  var rows = document.getElementById("queue-rows");
+  if (rows) {
+    stream(rows.getAttribute("data-stream"), function (data) { rows.innerHTML = data.html; });
+  }
+
+  // Live transcript: new messages are appended; a status change reloads the action panel.
+  var conv = document.getElementById("conversation");
+  if (conv) {
+    var list = document.getElementById("transcript");
+    var status = conv.getAttribute("data-status");
+    var url = conv.getAttribute("data-stream") + "?after=" + conv.getAttribute("data-last-id");
+    var scroll = function () { list.scrollTop = list.scrollHeight; };
+    scroll();
+    stream(url, function (data) {
+      if (data.html && data.html.trim()) {
+        var tmp = document.createElement("ol");
+        tmp.innerHTML = data.html;
+        Array.prototype.forEach.call(tmp.children, function (li) {
+          if (!list.querySelector('li[data-id="' + li.getAttribute("data-id") + '"]')) { list.appendChild(li); }
+        });
+        scroll();
+      }
+      if (data.status && data.status !== status && !leaving) { window.location.reload(); }
+    });
+  }
+
+  // Reply and note forms: sent in the background, the transcript stream shows the result.
+  Array.prototype.forEach.call(document.querySelectorAll("form.ajax"), function (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var result = form.querySelector(".result");
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      post(form).then(function (data) {
+        if (result) { result.textContent = data.message || ""; }
+        if (data.ok) { form.reset(); }
+      }).catch(function () { if (result) { result.textContent = "!"; } })
+        .finally(function () { button.disabled = false; });
+    });
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll("form.confirm"), function (form) {
+    form.addEventListener("submit", function (e) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { e.preventDefault(); }
+    });
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll("select.autosubmit"), function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // Plan: ask the plan engine for options, then submit the chosen one.
+  var planForm = document.getElementById("plan-form");
+  if (planForm) {
+    var box = planForm.querySelector(".options");
+    var choose = planForm.querySelector(".choose");
+    planForm.querySelector(".show-options").addEventListener("click", function () {
+      var probe = document.createElement("form");
+      probe.setAttribute("action", planForm.getAttribute("data-options"));
+      Array.prototype.forEach.call(planForm.querySelectorAll("input"), function (i) { probe.appendChild(i.cloneNode()); });
+      post(probe).then(function (data) {
+        box.textContent = "";
+        if (!data.ok) { box.textContent = data.message; choose.hidden = true; return; }
+        data.options.forEach(function (o, n) {
+          var label = document.createElement("label");
+          var radio = document.createElement("input");
+          radio.type = "radio"; radio.name = "choice"; radio.value = o.index; radio.checked = n === 0;
+          label.appendChild(radio);
+          label.appendChild(document.createTextNode(" " + o.count + " × € " + o.amount + " (" + o.first_due + ")"));
+          box.appendChild(label);
+        });
+        choose.hidden = data.options.length === 0;
+      });
+    });
+  }
+}());

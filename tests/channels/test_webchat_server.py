@@ -1,0 +1,97 @@
+"""The web chat channel on a real server: signed tokens, origins, history, live pushes."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot.channels import outbound
+from bot.channels.tokens import make_token
+from tests.channels.conftest import WEBCHAT_SECRET, settle
+from tests.channels.webchat_helpers import INVOICE, add_invoice, auth, token
+
+
+async def test_requests_without_a_valid_token_or_from_other_origins_are_refused(server, http):
+    base = f"{server.url}/webhooks/webchat"
+    assert (await http.get(f"{base}/history")).status_code == 401
+    assert (await http.get(f"{base}/history", headers=auth("abc.def"))).status_code == 401
+    assert (await http.get(f"{base}/history", headers=auth(token(secret="other-secret")))).status_code == 401
+    assert (await http.get(f"{base}/history", headers=auth(token()[:-2] + "xx"))).status_code == 401
+    expired = make_token(WEBCHAT_SECRET, "D-001", INVOICE, 1, now=time.time() - 3600)
+    assert (await http.get(f"{base}/history", headers=auth(expired))).status_code == 401
+    evil = await http.post(f"{base}/message", json={"text": "ciao"}, headers=auth(token(), "https://evil.example"))
+    assert evil.status_code == 403
+    assert server.agent.received == []
+
+
+async def test_conversation_is_derived_from_the_token_and_history_survives_reconnect(server, http, app_db):
+    base = f"{server.url}/webhooks/webchat"
+    origin = server.url
+    first = await http.post(f"{base}/message", json={"start": True}, headers=auth(token(), origin))
+    assert first.status_code == 200 and first.headers["access-control-allow-origin"] == origin
+    [greet] = server.agent.received
+    assert greet.text == "/greet" and greet.sender_id.startswith("web:")
+    assert greet.metadata == {"channel": "webchat", "language_hint": "it", "link_invoice": INVOICE}
+    # A client-chosen conversation id or metadata in the body is ignored.
+    await http.post(f"{base}/message", json={"text": "ciao", "sender": "tg:1", "metadata": {"link_invoice": "X"}},
+                    headers=auth(token(), origin))
+    assert server.agent.received[1].sender_id == greet.sender_id
+    assert server.agent.received[1].metadata["link_invoice"] == INVOICE
+    # A fresh token for the same debtor and invoice (a reconnect) sees the same history, buttons included.
+    history = (await http.get(f"{base}/history", headers=auth(token(), origin))).json()
+    assert [(m["sender"], m["text"]) for m in history["messages"]] == [
+        ("bot", "Benvenuto, sono l'assistente virtuale."), ("debtor", "ciao"), ("bot", "echo: ciao")]
+    assert history["messages"][0]["buttons"] == [{"title": "Sì", "payload": "/affirm"},
+                                                 {"title": "No", "payload": "/deny"}]
+    other = (await http.get(f"{base}/history", headers=auth(token(invoice="FT-2026/00999"), origin))).json()
+    assert other["messages"] == []
+
+
+async def test_button_tap_sends_payload_and_shows_title(server, http):
+    base = f"{server.url}/webhooks/webchat"
+    await http.post(f"{base}/message", json={"payload": "/affirm", "title": "Sì"}, headers=auth(token()))
+    assert server.agent.texts() == ["/affirm"]
+    history = (await http.get(f"{base}/history", headers=auth(token()))).json()
+    assert history["messages"][0] == {"id": history["messages"][0]["id"], "sender": "debtor", "text": "Sì",
+                                      "buttons": []}
+
+
+async def test_long_poll_delivers_an_agent_push_live(server, http, app_db):
+    base = f"{server.url}/webhooks/webchat"
+    await http.post(f"{base}/message", json={"text": "ciao"}, headers=auth(token()))
+    last = (await http.get(f"{base}/history", headers=auth(token()))).json()["last_id"]
+    conversation_id = server.agent.received[0].sender_id
+    waiting = asyncio.ensure_future(http.get(f"{base}/events", params={"after": last, "wait": 20},
+                                             headers=auth(token())))
+    await asyncio.sleep(0.2)
+    assert not waiting.done()
+    await outbound.record_text(conversation_id, "agent", "Sono Giulia, la aiuto io.")
+    await outbound.push_to_conversation(conversation_id, "Sono Giulia, la aiuto io.")
+    events = (await waiting).json()
+    assert [(m["sender"], m["text"]) for m in events["messages"]] == [("agent", "Sono Giulia, la aiuto io.")]
+    assert events["last_id"] > last
+
+
+async def test_static_widget_and_demo_invoice_page(server, http, app_db):
+    add_invoice(app_db)
+    base = f"{server.url}/webhooks/webchat"
+    js = await http.get(f"{base}/widget.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    assert (await http.get(f"{base}/widget.css")).status_code == 200
+    page = await http.get(f"{base}/demo", params={"token": token()})
+    assert page.status_code == 200
+    assert INVOICE in page.text and "Mario Rossi" in page.text and "1.240,50" in page.text
+    assert page.text.count("<script") == 1 and 'src="/webhooks/webchat/widget.js"' in page.text
+    assert (await http.get(f"{base}/demo", params={"token": "forged.token"})).status_code == 403
+    # A valid token for another debtor's invoice shows nothing of it.
+    stranger = await http.get(f"{base}/demo", params={"token": token(debtor_ref="D-999")})
+    assert stranger.status_code == 404 and "Mario Rossi" not in stranger.text
+
+
+async def test_not_configured_answers_503(server, http, monkeypatch):
+    from bot.settings import get_settings
+
+    monkeypatch.delenv("WEBCHAT_TOKEN_SECRET")
+    get_settings.cache_clear()
+    response = await http.post(f"{server.url}/webhooks/webchat/message", json={"text": "x"}, headers=auth(token()))
+    assert response.status_code == 503
+    await settle(lambda: True)

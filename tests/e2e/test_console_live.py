@@ -1,0 +1,94 @@
+"""Real servers, trained model: REST and (fake) Telegram conversations escalate, an agent answers
+from the console, the reply reaches the fake Telegram API, the pause holds, then hands back."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from tests.e2e.console_support import (
+    Db, ThreadedTelegram, add_agent, always_open_creditor, console_client, console_post, eventually,
+    send_telegram, telegram_env,
+)
+
+CHAT = 5550001
+TG_ID = f"tg:{CHAT}"
+REST_ID = "e2e-console-rest"
+
+
+@pytest.fixture(scope="module")
+def fake_telegram() -> Iterator[ThreadedTelegram]:
+    fake = ThreadedTelegram()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(scope="module")
+def live_env(fake_telegram, tmp_path_factory) -> dict[str, str]:
+    return {**telegram_env(fake_telegram.url),
+            "CREDITOR_FILE": always_open_creditor(tmp_path_factory.mktemp("creditor"))}
+
+
+@pytest.fixture(scope="module")
+def db(live_servers) -> Db:
+    return Db(live_servers.db_url)
+
+
+@pytest.fixture(scope="module")
+def agent(live_servers):
+    add_agent(live_servers.env, "giulia", "Giulia")
+    return console_client(live_servers.rasa_url, "giulia")
+
+
+def test_rest_conversation_escalates_and_the_pause_holds(live_servers, db):
+    replies = live_servers.rest(REST_ID, "voglio parlare con un operatore")
+    assert replies, "the escalation must tell the debtor what happens next"
+    handoff = eventually(lambda: db.handoff(REST_ID), what="the REST handoff")
+    assert handoff.status == "queued" and db.paused(REST_ID)
+    for trick in ("/restart", '/inform{"choice":"callback"}', "/greet", "quanto devo?"):
+        assert live_servers.rest(REST_ID, trick) == [], trick
+    assert db.paused(REST_ID) and db.handoff(REST_ID).status == "queued"
+    assert ("debtor", "/restart") in db.transcript(REST_ID)  # still recorded for the agent
+
+
+def test_telegram_conversation_escalates_agent_replies_and_hands_back(live_servers, db, agent, fake_telegram):
+    assert send_telegram(live_servers.rasa_url, CHAT, "ciao").status_code == 200
+    eventually(lambda: fake_telegram.texts(CHAT), what="the welcome on Telegram")
+    assert send_telegram(live_servers.rasa_url, CHAT, "voglio parlare con un operatore").status_code == 200
+    handoff = eventually(lambda: db.handoff(TG_ID), what="the Telegram handoff")
+    eventually(lambda: db.paused(TG_ID), what="the pause")
+    queue = agent.get("/queue.json").json()["items"]
+    assert TG_ID in [i["conversation_id"] for i in queue]
+
+    assert console_post(agent, f"/h/{handoff.id}/take").json()["ok"]
+    sent_before = len(fake_telegram.texts(CHAT))
+    answer = console_post(agent, f"/h/{handoff.id}/reply", {"text": "Buongiorno, sono Giulia del servizio crediti."})
+    assert answer.json()["ok"], answer.text
+    eventually(lambda: any("sono Giulia del servizio crediti" in t for t in fake_telegram.texts(CHAT)[sent_before:]),
+               what="the agent's reply on Telegram")
+    assert ("agent", "Buongiorno, sono Giulia del servizio crediti.") in db.transcript(TG_ID)
+
+    # The debtor tries to drive the bot: recorded, shown to the agent, nothing else happens.
+    sent_before = len(fake_telegram.texts(CHAT))
+    assert send_telegram(live_servers.rasa_url, CHAT, "/restart").status_code == 200
+    eventually(lambda: ("debtor", "/restart") in db.transcript(TG_ID), what="the debtor message recorded")
+    messages = agent.get(f"/h/{handoff.id}/messages.json?after=0").json()["messages"]
+    assert messages[-1]["text"] == "/restart"
+    assert len(fake_telegram.texts(CHAT)) == sent_before and db.paused(TG_ID)
+
+    assert console_post(agent, f"/h/{handoff.id}/handback", {"to": "nps"}).json()["code"] == "returned"
+    eventually(lambda: len(fake_telegram.texts(CHAT)) > sent_before, what="the bot speaking again")
+    assert not db.paused(TG_ID) and db.handoff(TG_ID).status == "returned"
+    assert any("10" in t for t in fake_telegram.texts(CHAT)[sent_before:]), "the NPS question (0-10)"
+
+
+def test_rest_conversation_is_answered_then_handed_back_to_the_bot(live_servers, db, agent):
+    handoff = eventually(lambda: db.handoff(REST_ID), what="the REST handoff")
+    assert console_post(agent, f"/h/{handoff.id}/take").json()["ok"]
+    assert console_post(agent, f"/h/{handoff.id}/reply", {"text": "Eccomi, come posso aiutarla?"}).json()["ok"]
+    assert ("agent", "Eccomi, come posso aiutarla?") in db.transcript(REST_ID)
+    before = len(db.transcript(REST_ID))
+    assert console_post(agent, f"/h/{handoff.id}/handback", {"to": "bot"}).json()["code"] == "returned"
+    eventually(lambda: any(s == "bot" for s, _ in db.transcript(REST_ID)[before:]), what="the hand-back reply")
+    assert not db.paused(REST_ID)
+    assert live_servers.rest(REST_ID, "grazie"), "the bot answers again once handed back"

@@ -1,0 +1,62 @@
+"""The demo invoice page in a real headless Chromium: verification, a plan, the NPS question."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.channels.browser import chromium, screenshot
+
+pytestmark = pytest.mark.browser
+INVOICE, TAX_CODE = "FT-2026/00417", "RSSMRA85T10A562S"
+
+
+def demo_url(live) -> str:
+    out = subprocess.run([sys.executable, "-m", "bot", "webchat", "link", INVOICE, "--base-url", live.rasa_url],
+                         env=live.env, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_widget_carries_a_conversation_to_the_nps_question(live_servers):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = chromium(375, 812)
+    try:
+        wait = WebDriverWait(driver, 90)
+        log = (By.CSS_SELECTOR, ".ccw-log")
+
+        def bot_count() -> int:
+            return len(driver.find_elements(By.CSS_SELECTOR, ".ccw-bot, .ccw-agent"))
+
+        def say(text: str) -> None:
+            before = bot_count()
+            box = driver.find_element(By.ID, "ccw-input")
+            box.send_keys(text, Keys.ENTER)
+            wait.until(lambda d: bot_count() > before)
+
+        def tap(index: int = 0) -> None:
+            before = bot_count()
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".ccw-choice"))[index].click()
+            wait.until(lambda d: bot_count() > before)
+
+        driver.get(demo_url(live_servers))
+        assert INVOICE in driver.page_source
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".ccw-launcher"))).click()
+        wait.until(ec.text_to_be_present_in_element(log, "assistente virtuale"))
+        say("Vorrei pagare a rate")
+        say(TAX_CODE)  # the invoice number came from the signed link
+        wait.until(lambda d: "mese" in d.find_element(*log).text.lower())
+        say("150 euro al mese")
+        tap(0)            # the first proposed plan
+        say("sì, confermo")
+        if "0 a 10" not in driver.find_element(*log).text:
+            say("no grazie, è tutto")
+        wait.until(ec.text_to_be_present_in_element(log, "0 a 10"))
+        assert len(driver.find_elements(By.CSS_SELECTOR, ".ccw-choice")) == 11
+        screenshot(driver, "widget_live_nps_phone.png")
+    finally:
+        driver.quit()
