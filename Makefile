@@ -55,9 +55,15 @@ train: $(MODEL)
 run: demo-data train
 	@bash scripts/serve.sh
 
+# A separate, fresh demo database with the demo ledger plus simulated history, so the
+# dashboard and the NPS report have something to show.
+DEMO_DB := sqlite:///$(CURDIR)/var/demo.db
 demo: install
 	@rm -f var/demo.db var/demo.db-wal var/demo.db-shm
-	$(MAKE) run DATABASE_URL=sqlite:///$(CURDIR)/var/demo.db DEMO_DATA=1
+	DATABASE_URL=$(DEMO_DB) $(PY) -m bot db upgrade
+	DATABASE_URL=$(DEMO_DB) $(PY) -m bot demo-data
+	DATABASE_URL=$(DEMO_DB) $(PY) -m bot simulate --debtors 300 --days 120 --seed 7
+	$(MAKE) run DATABASE_URL=$(DEMO_DB) DEMO_DATA=1
 
 validate: install
 	$(RASA) data validate --quiet

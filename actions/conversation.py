@@ -137,6 +137,8 @@ class Inform(SimpleAction):
             turn.say("need_verification")
             turn.say("ask_invoice_number")
         elif choice == "callback":
+            await Turn.db(records.record_callback_request, debtor_id=turn.debtor_id if turn.verified else None,
+                          conversation_id=turn.conversation_id, today=turn.today)
             turn.say("callback_booked")
         else:
             turn.say("anything_else")

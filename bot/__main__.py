@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "bot.kpi.cli",           # kpi, simulate
     "bot.channels.cli",      # telegram set-webhook, webchat link
     "bot.handoff.cli",       # agents add
+    "bot.outreach.cli",      # outreach run, preview, train, report
+    "bot.urls_cli",          # urls
 )
 
 
@@ -30,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:  # a real missing dependency, not an absent feature module
+            if not (exc.name and name.startswith(exc.name)):  # a missing dependency, not an absent feature
                 raise
             continue
         module.register(sub)

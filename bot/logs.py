@@ -35,3 +35,6 @@ def configure_logging() -> None:
     handler.addFilter(MaskingFilter())
     root.addHandler(handler)
     root.setLevel(get_settings().log_level)
+    # Migrations and HTTP clients are chatty at INFO; their warnings still show.
+    for noisy in ("alembic", "httpx", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -72,10 +72,11 @@ def build() -> list[dict]:
     for intent, action in SIMPLE.items():
         rules.append({"rule": f"{intent} -> {action}", "steps": [{"intent": intent}, {"action": action}]})
     for intent, action in CLOSING.items():
-        rules.append({"rule": f"{intent} before a journey", "condition": [{"slot_was_set": [{"journey_done": False}]}],
+        rules.append({"rule": f"{intent} before a journey",
+                      "condition": [{"active_loop": None}, {"slot_was_set": [{"journey_done": False}]}],
                       "steps": [{"intent": intent}, {"action": action}]})
         rules.append({"rule": f"{intent} after a journey asks NPS",
-                      "condition": [{"slot_was_set": [{"journey_done": True}]}],
+                      "condition": [{"active_loop": None}, {"slot_was_set": [{"journey_done": True}]}],
                       "steps": [{"intent": intent}] + start_form("nps_form")})
     for form in SUBMIT:
         cond = [{"active_loop": form}]

@@ -35,6 +35,6 @@ $VENV/rasa run --model models/collections.tar.gz --enable-api --auth-token "$RAS
   --port "$RASA_PORT" --credentials credentials.yml --endpoints endpoints.yml &
 pids+=($!)
 
-$VENV/python -m bot urls --port "$RASA_PORT" 2>/dev/null || true
+if [ "${DEMO_DATA:-1}" != "0" ]; then $VENV/python -m bot urls --port "$RASA_PORT" --demo-agent || true; else $VENV/python -m bot urls --port "$RASA_PORT" || true; fi
 echo "Assistant starting on http://localhost:${RASA_PORT} (REST: POST /webhooks/rest/webhook). Ctrl-C stops it."
 wait -n "${pids[@]}"

@@ -91,3 +91,9 @@ def test_payment_pause_holds_open_invoices_and_creates_a_task(ledger, session):
     assert {i.collection_hold for i in session.execute(select(Invoice)).scalars()} == {"pause"}
     assert session.get(Debtor, ledger["debtor"]).vulnerable
     assert session.execute(select(FollowUpTask)).scalar_one().kind == "hardship"
+
+
+def test_callback_request_creates_a_task_for_the_next_working_day(ledger, session):
+    records.record_callback_request(debtor_id=None, conversation_id="tg:1", today=date(2026, 11, 27))  # a Friday
+    task = session.execute(select(FollowUpTask)).scalar_one()
+    assert task.kind == "callback" and task.due_on == date(2026, 11, 30)

@@ -173,3 +173,12 @@ def record_vulnerability(*, debtor_id: int, conversation_id: str) -> None:
             debtor.vulnerable = True
             audit(session, actor="bot", action="debtor.vulnerability_flagged", entity="debtor",
                   entity_id=debtor_id, conversation_id=conversation_id)
+
+
+def record_callback_request(*, debtor_id: int | None, conversation_id: str, today: date) -> None:
+    """A debtor asked to be called back: a person gets a task for the next working day."""
+    with session_scope() as session:
+        session.add(FollowUpTask(kind="callback", debtor_id=debtor_id, conversation_id=conversation_id,
+                                 due_on=add_business_days(today, 1), note="Callback requested in chat"))
+        audit(session, actor="debtor", action="callback.requested", entity="conversation",
+              entity_id=conversation_id, conversation_id=conversation_id)
