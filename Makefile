@@ -92,6 +92,7 @@ crossval: install
 bench: train
 	$(PY) bench/bench_import.py
 	$(PY) bench/bench_nps.py
+	$(PY) bench/bench_propensity.py
 	$(PY) bench/bench_turns.py
 
 lint: install

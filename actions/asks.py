@@ -2,31 +2,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Dict, List, Text
+from typing import Text
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
-
-from actions.turn import Turn
+from actions.turn import Turn, TurnAction
 from bot.creditor import get_creditor
 from bot.dialogue.views import option_for_template, schedule_for_template
 
 
-class AskAction(Action):
+class AskAction(TurnAction):
     slot = ""
-    key = ""
 
     def name(self) -> Text:
         return f"action_ask_{self.slot}"
-
-    async def speak(self, turn: Turn) -> None:
-        turn.say(self.key)
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        turn = Turn(dispatcher, tracker)
-        await self.speak(turn)
-        return turn.events
 
 
 class AskInvoiceNumber(AskAction):

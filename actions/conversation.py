@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.turn import Turn
+from actions.turn import Turn, TurnAction
 from bot.creditor import get_creditor
 from bot.dialogue import records
 from bot.dialogue.views import balance_view, payment_context
@@ -23,21 +23,7 @@ NOT_UNDERSTOOD = {
 }
 
 
-class SimpleAction(Action):
-    action_name = ""
-    key = ""
-
-    def name(self) -> Text:
-        return self.action_name
-
-    async def speak(self, turn: Turn) -> None:
-        turn.say(self.key)
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        turn = Turn(dispatcher, tracker)
-        await self.speak(turn)
-        return turn.events
+SimpleAction = TurnAction
 
 
 class Greet(SimpleAction):

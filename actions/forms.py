@@ -5,12 +5,12 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.turn import Turn
-from actions.verifying_form import VerifyingForm
+from actions.verifying_form import SlotForm, VerifyingForm
 from bot.creditor import get_creditor
 from bot.dialogue import extract
 from bot.dialogue.money import to_euro
@@ -30,15 +30,15 @@ async def _payable(turn: Turn) -> Decimal:
 
 
 class ValidateBalanceForm(VerifyingForm):
-    form_name = "balance_form"
+    form = "balance_form"
 
 
 class ValidateCopyForm(VerifyingForm):
-    form_name = "copy_form"
+    form = "copy_form"
 
 
 class ValidatePlanForm(VerifyingForm):
-    form_name = "plan_form"
+    form = "plan_form"
 
     def journey_slots(self, tracker: Tracker) -> List[Text]:
         if tracker.get_slot("plan_unaffordable"):
@@ -109,7 +109,7 @@ class ValidatePlanForm(VerifyingForm):
 
 
 class ValidatePromiseForm(VerifyingForm):
-    form_name = "promise_form"
+    form = "promise_form"
 
     def journey_slots(self, tracker: Tracker) -> List[Text]:
         if tracker.get_slot("promise_too_far"):
@@ -165,7 +165,7 @@ class ValidatePromiseForm(VerifyingForm):
 
 
 class ValidatePaidForm(VerifyingForm):
-    form_name = "paid_form"
+    form = "paid_form"
 
     def journey_slots(self, tracker: Tracker) -> List[Text]:
         return ["paid_date", "paid_amount", "paid_reference"]
@@ -197,7 +197,7 @@ class ValidatePaidForm(VerifyingForm):
 
 
 class ValidateDisputeForm(VerifyingForm):
-    form_name = "dispute_form"
+    form = "dispute_form"
 
     def journey_slots(self, tracker: Tracker) -> List[Text]:
         return ["dispute_reason"]
@@ -214,7 +214,7 @@ class ValidateDisputeForm(VerifyingForm):
         return {"dispute_reason": text} if text else {}
 
 
-class ValidateNpsForm(FormValidationAction):
+class ValidateNpsForm(SlotForm):
     def name(self) -> Text:
         return "validate_nps_form"
 

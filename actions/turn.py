@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Dict, List, Sequence, Text, TypeVar
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -87,3 +87,22 @@ class Turn:
     async def db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Database work runs in a worker thread: the action server's loop never blocks."""
         return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+class TurnAction(Action):
+    """An action that says something: subclasses set ``key`` or override ``speak``."""
+
+    action_name = ""
+    key = ""
+
+    def name(self) -> Text:
+        return self.action_name
+
+    async def speak(self, turn: Turn) -> None:
+        turn.say(self.key)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        turn = Turn(dispatcher, tracker)
+        await self.speak(turn)
+        return turn.events

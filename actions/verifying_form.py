@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker, utils
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -15,11 +16,40 @@ from bot.dialogue.views import known_keys
 VERIFY_SLOTS = ["invoice_number", "tax_code"]
 
 
-class VerifyingForm(FormValidationAction):
-    form_name = ""
+class SlotForm(FormValidationAction):
+    """Validation that keeps the helper slots an extraction sets next to the requested one.
+
+    rasa-sdk's default drops every extracted slot that is not in ``required_slots`` (e.g.
+    the pending foreign amount, a reset of the offered plans) and can even drop a value a
+    validator has just set; here every extracted value is kept, each required slot with a
+    ``validate_<slot>`` method is validated once, and what a validator sets wins.
+    """
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[Dict[Text, Any]]:
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        result: Dict[Text, Any] = {}
+        set_by_validation: set = set()
+        for name, value in tracker.slots_to_validate().items():
+            if name in set_by_validation:
+                continue  # an earlier validator already decided this slot
+            result[name] = value
+            method = getattr(self, f"validate_{name}", None)
+            if name not in required or method is None:
+                continue
+            output = await utils.call_potential_coroutine(method(value, dispatcher, tracker, domain))
+            if isinstance(output, dict):
+                result.update(output)
+                set_by_validation.update(output)
+                tracker.slots.update(output)
+        return [SlotSet(k, v) for k, v in result.items()]
+
+
+class VerifyingForm(SlotForm):
+    form = ""
 
     def name(self) -> Text:
-        return f"validate_{self.form_name}"
+        return f"validate_{self.form}"
 
     def journey_slots(self, tracker: Tracker) -> List[Text]:
         return []

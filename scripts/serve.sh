@@ -31,6 +31,9 @@ trap cleanup INT TERM EXIT
 
 $VENV/rasa run actions --actions actions --port "$ACTIONS_PORT" >var/actions.log 2>&1 &
 pids+=($!)
+# Proactive reminders: the worker sends due outreach messages exactly once (docs/outreach.md).
+$VENV/python -m bot outreach run >var/outreach.log 2>&1 &
+pids+=($!)
 $VENV/rasa run --model models/collections.tar.gz --enable-api --auth-token "$RASA_AUTH_TOKEN" \
   --port "$RASA_PORT" --credentials credentials.yml --endpoints endpoints.yml &
 pids+=($!)

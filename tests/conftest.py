@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.ledger.db import make_engine, session_factory
 from bot.ledger.models import Base
+import bot.outreach.models  # noqa: F401  (registers the outreach tables on Base)
 
 
 @pytest.fixture()

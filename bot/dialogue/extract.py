@@ -22,7 +22,10 @@ _ORDINALS = {
     "prima": 1, "primo": 1, "first": 1, "seconda": 2, "secondo": 2, "second": 2,
     "terza": 3, "terzo": 3, "third": 3, "ultima": -1, "ultimo": -1, "last": -1,
 }
-_INSTALMENT_WORDS = re.compile(r"\b(rat[ae]|mes[ei]|mensilit[aà]|instal+ments?|months?|payments?)\b", re.I)
+# A count is the word right before "rate/mesi/instalments…" ("in 6 rate", "twelve monthly payments").
+_INSTALMENT_COUNT = re.compile(
+    r"([\wàèéìòù]+)\s+(?:monthly\s+|mensili\s+)?(?:rat[ae]|mes[ei]|mensilit[aà]|instal+ments?|months?|payments?|tranche)\b",
+    re.I)
 _WHOLE_BALANCE = re.compile(r"\b(tutto|intero|totale|saldo|whole|full|everything|all of it|in full)\b", re.I)
 _NO_REFERENCE = re.compile(
     r"^\s*(no\b|non (ce l'?ho|lo so|ricordo|l'?ho)|nessun[oa]?\b|n/?a\b|none\b|-\s*$"
@@ -62,9 +65,11 @@ def pick_money(text: str) -> tuple[Decimal, str] | None:
 
 def pick_instalments(text: str, lang: str) -> int | None:
     """A count of instalments, only when the message talks about instalments or months."""
-    if not _INSTALMENT_WORDS.search(text or ""):
-        return None
-    return parse_number(text, lang)
+    for match in _INSTALMENT_COUNT.finditer(text or ""):
+        count = parse_number(match.group(1), lang)
+        if count is not None and count > 1:
+            return count
+    return None
 
 
 def asks_for_whole_balance(text: str) -> bool:

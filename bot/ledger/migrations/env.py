@@ -5,6 +5,7 @@ from alembic import context
 
 from bot.ledger.db import make_engine
 from bot.ledger.models import Base
+import bot.outreach.models  # noqa: F401  (registers the outreach tables on Base)
 
 config = context.config
 target_metadata = Base.metadata
