@@ -4,11 +4,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Text
 
-from actions.turn import Turn, TurnAction
+from actions.turn import Turn, TurnAction, base_action
 from bot.creditor import get_creditor
 from bot.dialogue.views import option_for_template, schedule_for_template
 
 
+@base_action
 class AskAction(TurnAction):
     slot = ""
 

@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.turn import Turn
+from actions.turn import Turn, base_action
 from bot.dialogue import records
 from bot.dialogue.views import (
     balance_view, invoice_id_of, invoice_summary, minimum_monthly, payment_context, schedule_for_template,
@@ -25,6 +25,7 @@ JOURNEY_SLOTS = (
 FALSE_FLAGS = ("plan_unaffordable", "promise_too_far", "locked")
 
 
+@base_action
 class SubmitAction(Action):
     form = ""
     journey = ""

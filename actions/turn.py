@@ -89,6 +89,17 @@ class Turn:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
 
+def base_action(cls: type) -> type:
+    """Mark a shared base class so the action server does not register it as an action.
+
+    rasa-sdk registers every subclass of ``Action`` that is not abstract; bases here have
+    no name of their own, so they are flagged abstract (their subclasses are not).
+    """
+    cls.__abstractmethods__ = frozenset({"name"})
+    return cls
+
+
+@base_action
 class TurnAction(Action):
     """An action that says something: subclasses set ``key`` or override ``speak``."""
 

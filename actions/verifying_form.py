@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.turn import Turn
+from actions.turn import Turn, base_action
 from bot.dialogue import extract
 from bot.dialogue.identity import check_pair
 from bot.dialogue.views import known_keys
@@ -16,6 +16,7 @@ from bot.dialogue.views import known_keys
 VERIFY_SLOTS = ["invoice_number", "tax_code"]
 
 
+@base_action
 class SlotForm(FormValidationAction):
     """Validation that keeps the helper slots an extraction sets next to the requested one.
 
@@ -45,6 +46,7 @@ class SlotForm(FormValidationAction):
         return [SlotSet(k, v) for k, v in result.items()]
 
 
+@base_action
 class VerifyingForm(SlotForm):
     form = ""
 

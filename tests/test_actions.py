@@ -106,3 +106,15 @@ async def test_callback_button_creates_a_task(demo, session):
     dispatcher = CollectingDispatcher()
     await Inform().run(dispatcher, tracker("", entities=[{"entity": "choice", "value": "callback"}]), {})
     assert session.query(FollowUpTask).filter_by(kind="callback").count() == 1
+
+
+def test_the_action_server_registers_exactly_the_domain_actions():
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    from bot.settings import ROOT
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    assert set(executor.actions) == set(domain["actions"])

@@ -107,7 +107,7 @@ def running_servers(extra_env: dict[str, str], tmp: Path, model: Path = MODEL) -
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             status = httpx.get(f"http://127.0.0.1:{rasa_port}/status", params={"token": token}, timeout=5)
-            if status.status_code == 200 and status.json().get("fingerprint"):
+            if status.status_code == 200 and status.json().get("model_file"):
                 break
             time.sleep(1)
         yield LiveServers(rasa_url=f"http://127.0.0.1:{rasa_port}", action_url=f"http://127.0.0.1:{action_port}",

@@ -39,7 +39,7 @@ def test_italian_hardship_to_plan_to_nps(live_servers, db):
     assert "codice fiscale" in asked_code.lower() and "1.240" not in asked_code
 
     verified = texts(say("RSSMRA85T10A562S"))
-    assert "mese" in verified.lower()
+    assert "mensil" in verified.lower() and "Rossi" in verified
 
     options = say("150 euro al mese")
     choices = buttons(options)
