@@ -49,7 +49,7 @@ def test_widget_carries_a_conversation_to_the_nps_question(live_servers):
         wait.until(ec.text_to_be_present_in_element(log, "assistente virtuale"))
         say("Vorrei pagare a rate")
         say(TAX_CODE)  # the invoice number came from the signed link
-        wait.until(lambda d: "mese" in d.find_element(*log).text.lower())
+        wait.until(lambda d: "mensil" in d.find_element(*log).text.lower())
         say("150 euro al mese")
         tap(0)            # the first proposed plan
         say("sì, confermo")
