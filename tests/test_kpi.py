@@ -164,7 +164,7 @@ def test_empty_database(session):
                                         ("en", ("Collection dashboard", "By channel", "€ 1,550.00"))])
 def test_dashboard_page(session, lang, words):
     _ledger(session)
-    session.add(Conversation(conversation_id="cEvil", channel="<script>x</script>", language="it",
+    session.add(Conversation(conversation_id="cEvil", channel="<script>", language="it",
                              created_at=datetime(2026, 6, 3)))
     session.flush()
     html = render_dashboard(session, since=None, until=D(2026, 6, 30), lang=lang)
