@@ -48,3 +48,24 @@ def test_agent_console_in_a_real_browser(live_servers):
     eventually(lambda: not db.paused(SENDER), what="the pause lifted")
     assert db.handoff(SENDER).status == "returned"
     assert ("agent", "Hello, this is Marco. How can I help?") in db.transcript(SENDER)
+
+
+def test_kpi_dashboard_in_a_real_browser(live_servers):
+    """A credit manager's view after some (simulated) history: KPIs and NPS as charts."""
+    import subprocess
+    import sys
+
+    from selenium.webdriver.common.by import By
+
+    subprocess.run([sys.executable, "-m", "bot", "simulate", "--debtors", "60", "--days", "60", "--seed", "3"],
+                   env=live_servers.env, check=True, capture_output=True)
+    add_agent(live_servers.env, "giulia", "Giulia", "it")
+    console_url = f"{live_servers.rasa_url}/webhooks/console"
+    with chromium() as driver:
+        login_in_browser(driver, console_url, "giulia", PASSWORD)
+        driver.get(f"{console_url}/dashboard")
+        body = driver.find_element(By.TAG_NAME, "body").text
+        assert "NPS" in body and "canale" in body.lower()
+        assert len(driver.find_elements(By.TAG_NAME, "svg")) >= 4
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.save_screenshot(str(ARTIFACTS / "console_dashboard.png"))
