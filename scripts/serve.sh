@@ -8,7 +8,7 @@ ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}"
 # The HTTP API is never open: without a configured token a random one is made per run.
 if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
-  RASA_AUTH_TOKEN="$($VENV/python -c 'import secrets; print(secrets.token_urlsafe(24))')"
+  RASA_AUTH_TOKEN="$($VENV/python -c 'import secrets; print(secrets.token_hex(24))')"
 fi
 export RASA_AUTH_TOKEN
 # Local/demo profile: the web chat works out of the box with a per-install secret.
@@ -34,7 +34,7 @@ pids+=($!)
 # Proactive reminders: the worker sends due outreach messages exactly once (docs/outreach.md).
 $VENV/python -m bot outreach run >var/outreach.log 2>&1 &
 pids+=($!)
-$VENV/rasa run --model models/collections.tar.gz --enable-api --auth-token "$RASA_AUTH_TOKEN" \
+$VENV/rasa run --model models/collections.tar.gz --enable-api "--auth-token=$RASA_AUTH_TOKEN" \
   --port "$RASA_PORT" --credentials credentials.yml --endpoints endpoints.yml &
 pids+=($!)
 

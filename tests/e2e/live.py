@@ -68,7 +68,7 @@ def running_servers(extra_env: dict[str, str], tmp: Path, model: Path = MODEL) -
         raise FileNotFoundError(f"no trained model at {model}: run `make train` first")
     rasa_port, action_port = free_port(), free_port()
     db_url = f"sqlite:///{tmp / 'live.db'}"
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_hex(16)  # never starts with "-", which argparse would take for an option
     env = {
         **os.environ,
         "DATABASE_URL": db_url,
@@ -98,7 +98,7 @@ def running_servers(extra_env: dict[str, str], tmp: Path, model: Path = MODEL) -
         _wait_http(f"http://127.0.0.1:{action_port}/health", procs[0], logs["actions"])
         with open(logs["rasa"], "wb") as out:
             procs.append(subprocess.Popen(
-                [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--enable-api", "--auth-token", token,
+                [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--enable-api", f"--auth-token={token}",
                  "--port", str(rasa_port), "--interface", "127.0.0.1", "--credentials", "credentials.yml",
                  "--endpoints", "endpoints.yml"],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
