@@ -11,7 +11,8 @@ MODEL   := models/collections.tar.gz
 TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml)
 
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/bot.db
-export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
+# endpoints.yml reads it; the action server listens on ACTIONS_PORT (default 5055).
+export ACTION_SERVER_URL ?= http://127.0.0.1:$(or $(ACTIONS_PORT),5055)/webhook
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
