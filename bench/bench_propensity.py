@@ -45,7 +45,7 @@ def main(debtors: int = 1500) -> None:
           f"{brier_score_loss(y[test], np.full(len(p), y[~test].mean())):.3f})")
     print("calibration (held out): band      predicted  observed   n")
     edges = np.linspace(0, 1, 6)
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in zip(edges[:-1], edges[1:], strict=False):
         band = (p >= lo) & (p < hi if hi < 1 else p <= hi)
         if band.any():
             print(f"                        {lo:.1f}-{hi:.1f}    {p[band].mean():.2f}       "
