@@ -6,7 +6,7 @@ from typing import Text
 
 from actions.turn import Turn, TurnAction, base_action
 from bot.creditor import get_creditor
-from bot.dialogue.views import option_for_template, schedule_for_template
+from bot.dialogue.views import balance_view, option_for_template, schedule_for_template
 
 
 @base_action
@@ -76,7 +76,6 @@ class AskPromiseAmount(AskAction):
     slot, key = "promise_amount", "promise_ask_amount"
 
     async def speak(self, turn: Turn) -> None:
-        from bot.dialogue.views import balance_view
         view = await Turn.db(balance_view, turn.debtor_id, turn.today, turn.conversation_id, "promise") \
             if turn.verified else None
         turn.say(self.key, total=view.payable if view else None)

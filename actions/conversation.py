@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.turn import Turn, TurnAction
 from bot.creditor import get_creditor
 from bot.dialogue import records
-from bot.dialogue.views import balance_view, payment_context
+from bot.dialogue.views import balance_view, debtor_payment_context, payment_context
 from bot.dialogue.vulnerability import has_vulnerability_cue
 
 JOURNEY_INTENTS = {"ask_balance", "request_plan", "payment_difficulty", "promise_to_pay", "already_paid",
@@ -88,8 +88,8 @@ class PaymentMethods(SimpleAction):
             turn.say("payment_methods", **payment_context(None))
             return
         view = await Turn.db(balance_view, turn.debtor_id, turn.today, turn.conversation_id, "payment_methods")
-        invoice = turn.tracker.get_slot("verified_invoice") or view.first_open_number
-        turn.say("payment_methods", **payment_context(invoice, view.debtor_ref, view.payable))
+        turn.say("payment_methods",
+                 **debtor_payment_context(view, turn.tracker.get_slot("verified_invoice"), view.payable))
 
 
 class AcknowledgeDifficulty(SimpleAction):

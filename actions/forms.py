@@ -1,7 +1,7 @@
 """Form validation for each journey: extraction and checks live in bot.dialogue."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Dict, List, Text
 
@@ -154,7 +154,6 @@ class ValidatePromiseForm(VerifyingForm):
     async def validate_promise_date(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Slots:
         turn = Turn(dispatcher, tracker)
-        from datetime import date
         when = date.fromisoformat(str(value))
         if when < turn.today:
             turn.say("value_not_understood_date")

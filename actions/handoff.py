@@ -35,8 +35,7 @@ def _hours_text(lang: str) -> str:
 
 
 async def start_handoff(turn: Turn, reason: str) -> List[Dict[Text, Any]]:
-    summary = await Turn.db(build_summary, turn.tracker.current_state(), turn.debtor_id if turn.verified else None,
-                            reason)
+    summary = await Turn.db(build_summary, turn.tracker.current_state(), turn.debtor_id if turn.verified else None)
     vulnerable = bool(turn.tracker.get_slot("vulnerable"))
     open_now, wait = await Turn.db(_request, dict(
         conversation_id=turn.conversation_id, channel=turn.channel, reason=reason, language=turn.lang,

@@ -9,9 +9,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.turn import Turn, base_action
+from bot.creditor import get_creditor
 from bot.dialogue import records
 from bot.dialogue.views import (
-    balance_view, invoice_id_of, invoice_summary, minimum_monthly, payment_context, schedule_for_template,
+    BalanceView, balance_view, debtor_payment_context, invoice_id_of, invoice_summary, minimum_monthly,
+    schedule_for_template,
 )
 from bot.ledger.db import session_scope
 from bot.ledger.models import FollowUpTask
@@ -54,10 +56,9 @@ class SubmitAction(Action):
     async def complete(self, turn: Turn) -> str:
         raise NotImplementedError
 
-    async def pay_instructions(self, turn: Turn, total: Decimal | None) -> None:
-        view = await Turn.db(balance_view, turn.debtor_id, turn.today, turn.conversation_id, "payment_methods")
-        invoice = turn.tracker.get_slot("verified_invoice") or view.first_open_number
-        turn.say("payment_methods", **payment_context(invoice, view.debtor_ref, total))
+    @staticmethod
+    def pay_instructions(turn: Turn, view: BalanceView, total: Decimal | None) -> None:
+        turn.say("payment_methods", **debtor_payment_context(view, turn.tracker.get_slot("verified_invoice"), total))
 
 
 class BalanceSubmit(SubmitAction):
@@ -69,7 +70,7 @@ class BalanceSubmit(SubmitAction):
             turn.say("nothing_due")
             return "nothing_due"
         turn.say("balance_summary", total=view.total, invoices=view.invoices, currency="EUR")
-        await self.pay_instructions(turn, view.payable)
+        self.pay_instructions(turn, view, view.payable)
         return "informed"
 
 
@@ -117,7 +118,7 @@ class PlanSubmit(SubmitAction):
                       channel=turn.channel,
                       instalments=[(i["number"], i["due_date"], i["amount"]) for i in schedule])
         view = await Turn.db(balance_view, turn.debtor_id, turn.today, turn.conversation_id, "plan")
-        pay = payment_context(slots("verified_invoice") or view.first_open_number, view.debtor_ref)
+        pay = debtor_payment_context(view, slots("verified_invoice"))
         turn.say("plan_recorded", count=len(schedule), first_amount=schedule[0]["amount"],
                  first_due=schedule[0]["due_date"], iban=pay["iban"], reference=pay["reference"],
                  pay_link=pay["pay_link"])
@@ -130,7 +131,7 @@ class PromiseSubmit(SubmitAction):
     async def complete(self, turn: Turn) -> str:
         slots = turn.tracker.get_slot
         if slots("promise_too_far"):
-            turn.say("promise_date_too_far", max_days=30, buttons=[
+            turn.say("promise_date_too_far", max_days=get_creditor().plan_policy.max_promise_days, buttons=[
                 turn.button("btn_yes", "/request_plan"), turn.button("btn_no", "/deny")])
             return "too_far"
         view = await Turn.db(balance_view, turn.debtor_id, turn.today, turn.conversation_id, "promise")
@@ -142,7 +143,7 @@ class PromiseSubmit(SubmitAction):
                                  amount=amount, promised_date=when, conversation_id=turn.conversation_id,
                                  channel=turn.channel, today=turn.today)
         turn.say("promise_recorded", amount=amount, date=when, reminder_date=reminder)
-        await self.pay_instructions(turn, amount)
+        self.pay_instructions(turn, view, amount)
         return "promise_recorded"
 
 

@@ -9,7 +9,7 @@ _NOT_DIGIT = re.compile(r"\D")
 def mask_tax_code(code: str | None) -> str:
     """"RSSMRA85T10A562S" -> "RSS***********2S": first three and last two kept."""
     compact = re.sub(r"\s", "", code or "").upper()
-    if len(compact) <= 5:
+    if len(compact) <= 6:  # too short to show five characters without showing it all
         return "*" * len(compact)
     return compact[:3] + "*" * (len(compact) - 5) + compact[-2:]
 

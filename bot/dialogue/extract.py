@@ -7,11 +7,12 @@ back to Decimal by the callers.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
 import dateparser
+from dateparser.search import search_dates
 
 from bot.parsing import (
     find_invoice_candidates, find_tax_code, parse_date, parse_money, parse_nps_score, parse_number,
@@ -108,7 +109,6 @@ def pick_past_date(text: str, lang: str, today: date) -> date | None:
                                 "DATE_ORDER": "DMY", "RETURN_AS_TIMEZONE_AWARE": False}
     found = dateparser.parse(text, languages=[lang, "it", "en"], settings=settings)
     if found is None:
-        from dateparser.search import search_dates
         hits = search_dates(text, languages=[lang, "it", "en"], settings=settings) or []
         found = hits[0][1] if hits else None
     if found is None:
@@ -117,8 +117,7 @@ def pick_past_date(text: str, lang: str, today: date) -> date | None:
     return value if value <= today else None
 
 
-def _midnight(d: date):
-    from datetime import datetime
+def _midnight(d: date) -> datetime:
     return datetime(d.year, d.month, d.day, 12, 0)
 
 

@@ -1,4 +1,8 @@
-"""What an agent needs to see first when taking over a conversation (DESIGN §7)."""
+"""What an agent needs to see first when taking over a conversation (DESIGN §7).
+
+The queue adds the reason, channel, language and the transcript tail itself
+(bot.handoff.summary.enrich); this is what only the dialogue knows.
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -6,23 +10,17 @@ from typing import Any
 
 from bot.dialogue.views import balance_view
 
-MAX_LAST_MESSAGES = 6
 
-
-def build_summary(state: dict[str, Any], debtor_id: int | None, reason: str) -> dict[str, Any]:
+def build_summary(state: dict[str, Any], debtor_id: int | None) -> dict[str, Any]:
     """``state`` is the tracker's current_state(); ``debtor_id`` only when verified."""
     slots = state.get("slots") or {}
-    events = state.get("events") or []
-    texts = [e.get("text") for e in events if e.get("event") in ("user", "bot") and e.get("text")]
     latest = (state.get("latest_message") or {}).get("intent") or {}
     summary: dict[str, Any] = {
-        "reason": reason,
         "intent": latest.get("name"),
         "verified": debtor_id is not None,
         "vulnerable": bool(slots.get("vulnerable")),
         "journey": slots.get("journey"),
         "tried": [f"{slots.get('journey')}: {slots.get('outcome')}"] if slots.get("journey") else [],
-        "last_messages": texts[-MAX_LAST_MESSAGES:],
     }
     if slots.get("plan_options"):
         summary["tried"].append(f"plans offered: {len(slots['plan_options'])}")

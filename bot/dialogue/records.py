@@ -18,19 +18,12 @@ from bot.ledger.models import (
     PlanInstalment, PromiseToPay, ReconciliationCase,
 )
 from bot.ledger.repository import audit, open_invoices
-from bot.plans.calendar import business_day_on_or_after
+from bot.plans.calendar import add_business_days, business_day_on_or_before
 
 CENT = Decimal("0.01")
 DISPUTE_RESPONSE_BUSINESS_DAYS = 10
 RECONCILIATION_BUSINESS_DAYS = 5
 PAYMENT_PAUSE_DAYS = 30
-
-
-def add_business_days(start: date, days: int) -> date:
-    current = start
-    for _ in range(days):
-        current = business_day_on_or_after(current + timedelta(days=1))
-    return current
 
 
 def record_plan(*, debtor_id: int, instalments: Sequence[tuple[int, date, Decimal]], conversation_id: str,
@@ -54,10 +47,7 @@ def record_plan(*, debtor_id: int, instalments: Sequence[tuple[int, date, Decima
 def record_promise(*, debtor_id: int, invoice_id: int | None, amount: Decimal, promised_date: date,
                    conversation_id: str, channel: str, today: date) -> date:
     """Store the promise; the reminder goes out the business day before the promised date."""
-    reminder = promised_date - timedelta(days=1)
-    while reminder.weekday() >= 5 and reminder > today:
-        reminder -= timedelta(days=1)
-    reminder = max(reminder, today)
+    reminder = max(business_day_on_or_before(promised_date - timedelta(days=1)), today)
     with session_scope() as session:
         promise = PromiseToPay(debtor_id=debtor_id, invoice_id=invoice_id, amount=amount,
                                promised_date=promised_date, reminder_on=reminder,

@@ -10,7 +10,7 @@ from bot.creditor import get_creditor
 from bot.ledger.db import session_scope
 from bot.ledger.models import Debtor
 from bot.ledger.repository import find_invoice, known_invoice_keys, open_invoices, paid_total
-from bot.plans.engine import propose_plans
+from bot.plans.engine import longest_plan_amount, propose_plans
 from bot.verification import record_disclosure
 
 ZERO = Decimal("0.00")
@@ -83,6 +83,12 @@ def payment_context(invoice_number: str | None, debtor_ref: str = "", total: Dec
     }
 
 
+def debtor_payment_context(view: BalanceView, verified_invoice: str | None,
+                           total: Decimal | None = None) -> dict[str, Any]:
+    """Pay instructions for a verified debtor: the reference names the invoice in question."""
+    return payment_context(verified_invoice or view.first_open_number, view.debtor_ref, total)
+
+
 def plan_options(balance: Decimal, today: date, sustainable: Decimal | None,
                  instalments: int | None) -> list[dict[str, Any]]:
     """Proposals as JSON-safe dicts, ready to keep in a slot."""
@@ -107,5 +113,4 @@ def schedule_for_template(option: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def minimum_monthly(balance: Decimal) -> Decimal:
-    from bot.plans.engine import longest_plan_amount
     return longest_plan_amount(balance, get_creditor().plan_policy)

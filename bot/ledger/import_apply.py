@@ -17,7 +17,8 @@ from typing import Any, Iterable, Iterator, Sequence
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.ledger.import_fields import mask_tax_code, shown
+from bot.ledger.import_fields import shown
+from bot.privacy import mask_tax_code
 from bot.ledger.import_rows import InvoiceRecord, ParsedLedger
 from bot.ledger.models import AuditLog, Debtor, Invoice, Payment
 from bot.logs import mask_text

@@ -17,6 +17,7 @@ from typing import Any
 from stdnum.it import codicefiscale, iva
 
 from bot.logs import mask_text
+from bot.privacy import mask_tax_code
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")  # Numeric(12, 2)
@@ -41,12 +42,6 @@ def shown(value: Any) -> str:
     return repr(text)
 
 
-def mask_tax_code(value: str) -> str:
-    """First three and last two characters only: enough to find the row, not to identify."""
-    text = str(value)
-    if len(text) <= 6:
-        return "*" * len(text)
-    return f"{text[:3]}{'*' * (len(text) - 5)}{text[-2:]}"
 
 
 def as_text(value: Any) -> str:

@@ -16,6 +16,7 @@ from bot.ledger import import_fields as fields
 from bot.ledger.import_fields import FieldError
 from bot.ledger.import_read import Table
 from bot.ledger.repository import invoice_key
+from bot.privacy import mask_tax_code
 
 INVOICE_COLUMNS = ("debtor_ref", "name", "tax_code", "phone", "email", "language", "invoice_number",
                    "issue_date", "due_date", "amount_due", "currency")
@@ -240,8 +241,8 @@ def _merge_debtor(ledger: ParsedLedger, new: DebtorRecord) -> None:
         issues.error(where, "name", f"{fields.shown(new.name)} differs from {fields.shown(known.name)} "
                                     f"given for debtor_ref {ref} on line {first}")
     if new.tax_code != known.tax_code:
-        issues.error(where, "tax_code", f"{fields.mask_tax_code(new.tax_code)!r} differs from "
-                                        f"{fields.mask_tax_code(known.tax_code)!r} given for debtor_ref {ref} on line {first}")
+        issues.error(where, "tax_code", f"{mask_tax_code(new.tax_code)!r} differs from "
+                                        f"{mask_tax_code(known.tax_code)!r} given for debtor_ref {ref} on line {first}")
     for column in ("phone", "email", "language"):
         mine, theirs = getattr(new, column), getattr(known, column)
         if mine and theirs and mine != theirs:

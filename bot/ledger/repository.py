@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,14 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.ledger.models import DEFAULT_CREDITOR, AuditLog, Debtor, Invoice, Payment
+from bot.parsing.invoice_numbers import invoice_key
+
+__all__ = ["invoice_key"]  # re-exported: the ledger's lookup key is defined with the parsers
 
 ZERO = Decimal("0.00")
-_WS = re.compile(r"\s+")
-
-
-def invoice_key(text: str) -> str:
-    """Lookup key of an invoice number: case and spaces do not matter (DESIGN §5.2)."""
-    return _WS.sub("", text or "").upper()
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,14 @@ def business_day_on_or_after(d: date) -> date:
     return d
 
 
+def add_business_days(start: date, days: int) -> date:
+    """The business day ``days`` business days after ``start``."""
+    current = start
+    for _ in range(days):
+        current = business_day_on_or_after(current + timedelta(days=1))
+    return current
+
+
 def business_day_on_or_before(d: date) -> date:
     """``d`` itself if it is a business day, else the previous one."""
     while not is_business_day(d):
