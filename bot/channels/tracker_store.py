@@ -12,12 +12,15 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import make_url
 
+from bot.channels import rasa_speedups
+from bot.ledger.db import use_sqlite_pragmas
 from bot.settings import get_settings
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
     def __init__(self, domain: Optional[Domain] = None, event_broker: Optional[EventBroker] = None,
                  url: Optional[str] = None, **kwargs: Any) -> None:
+        rasa_speedups.install()  # Rasa builds its tracker store once, at start-up
         parsed = make_url(url or get_settings().database_url)
         dialect = parsed.get_backend_name()
         super().__init__(
@@ -31,3 +34,4 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             event_broker=event_broker,
             query=dict(parsed.query) or None,
         )
+        use_sqlite_pragmas(self.engine)  # the same durability/speed trade-off as the ledger

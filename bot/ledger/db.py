@@ -18,20 +18,30 @@ from bot.settings import get_settings
 warnings.filterwarnings("ignore", category=sa_exc.SAWarning, message=".*Decimal objects natively.*")
 
 
+def use_sqlite_pragmas(engine: Engine) -> None:
+    """Pragmas for every new connection of a SQLite engine (no-op for other databases)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
+        # In WAL mode NORMAL still never corrupts the file and survives a crash of the
+        # process; only a power cut can lose the last commits. It saves an fsync per
+        # commit, three per chat turn. PostgreSQL is the production database.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
-            cursor.close()
-
+        use_sqlite_pragmas(engine)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
 
