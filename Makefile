@@ -87,6 +87,7 @@ test-e2e: train
 test: validate test-unit test-pg test-stories test-e2e
 
 crossval: install
+	rm -rf results/crossval
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --successes --out results/crossval --quiet
 	$(PY) scripts/crossval_report.py results/crossval README.md
 

@@ -73,11 +73,25 @@ def table(rows: list[dict], lang_of: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def entity_table(results: Path) -> str:
+    """Precision/recall/F1 per entity from Rasa's report of the entity extractor(s)."""
+    lines = []
+    for path in sorted(results.glob("*EntityExtractor_report.json")):
+        report = json.loads(path.read_text(encoding="utf-8"))
+        lines += [f"\n\n{path.name.split('_report')[0]}, entities over all folds:\n",
+                  "| entity | precision | recall | F1 | examples |", "|---|---|---|---|---|"]
+        for name, row in report.items():
+            if isinstance(row, dict) and "f1-score" in row and not name.endswith("avg"):
+                lines.append(f"| {name} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1-score']:.3f} "
+                             f"| {row['support']} |")
+    return "\n".join(lines)
+
+
 def main(results_dir: str, readme: str) -> None:
     rows = load_predictions(Path(results_dir))
     if not rows:
         sys.exit(f"no predictions in {results_dir} (run rasa test nlu with --successes)")
-    report = table(rows, languages())
+    report = table(rows, languages()) + entity_table(Path(results_dir))
     print(report)
     path = Path(readme)
     text = path.read_text(encoding="utf-8")

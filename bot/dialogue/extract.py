@@ -1,6 +1,6 @@
 """Reading slot values out of what the debtor wrote (and of button payloads).
 
-Values are normalised here, not by the NLU: DIET's entities are hints, the text is the
+Values are normalised here, not by the NLU: the CRF's entities are hints, the text is the
 source of truth. Money is kept as a string in slots (Rasa slots are JSON) and converted
 back to Decimal by the callers.
 """
