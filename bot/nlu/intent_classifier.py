@@ -93,7 +93,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         texts = [fold(m.get(TEXT) or "") for m in messages]
         probabilities = self.model.predict_proba(texts) if texts else np.empty((0, 0))
         names = self.model.classes_
-        for message, row in zip(messages, probabilities):
+        for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(-row)
             ranking = [{"name": str(names[i]), "confidence": float(row[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
