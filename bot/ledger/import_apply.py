@@ -18,10 +18,10 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.ledger.import_fields import shown
-from bot.privacy import mask_tax_code
 from bot.ledger.import_rows import InvoiceRecord, ParsedLedger
 from bot.ledger.models import AuditLog, Debtor, Invoice, Payment
 from bot.logs import mask_text
+from bot.privacy import mask_tax_code
 
 CHUNK = 500  # keys per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
 BATCH = 5000  # rows per executemany

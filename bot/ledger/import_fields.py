@@ -42,8 +42,6 @@ def shown(value: Any) -> str:
     return repr(text)
 
 
-
-
 def as_text(value: Any) -> str:
     """A cell as stripped text. Whole numbers lose Excel's ``.0`` (an invoice number 1187)."""
     if value is None:

@@ -100,10 +100,6 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             message.set(INTENT_RANKING_KEY, ranking[: self.config["ranking_length"]], add_to_output=True)
         return messages
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self.process(training_data.training_examples)
-        return training_data
-
     def persist(self) -> None:
         import skops.io as sio
 
