@@ -8,6 +8,11 @@ conversation, measured with a sampling profiler. Here the schema is checked once
 compiled validator is reused; the result is validated exactly as before, with the same
 error message on failure.
 
+``Event.resolve_by_type`` walks every subclass of ``Event`` for each event it rebuilds, so
+loading a tracker of n events costs n class-hierarchy walks. The name-to-class table is
+built once here, keeping the first match in the same order; a name that is not in it
+falls through to Rasa's own lookup (legacy names, defaults, the error).
+
 ``install()`` is idempotent and is called when Rasa creates this project's tracker store,
 so it is in effect in every server started with ``endpoints.yml``.
 """
@@ -21,8 +26,11 @@ from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
 
 _ORIGINAL = RemoteAction._validate_action_result
+_ORIGINAL_RESOLVE = Event.__dict__["resolve_by_type"]
 
 
 @lru_cache(maxsize=1)
@@ -45,9 +53,24 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         raise error
 
 
+@lru_cache(maxsize=1)
+def event_types() -> dict[str, type[Event]]:
+    table: dict[str, type[Event]] = {}
+    for cls in all_subclasses(Event):
+        table.setdefault(cls.type_name, cls)  # Rasa returns the first match
+    return table
+
+
+def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+    found = event_types().get(type_name)
+    return found if found is not None else _ORIGINAL_RESOLVE.__func__(type_name, default)
+
+
 def install() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:
     RemoteAction._validate_action_result = _ORIGINAL  # type: ignore[method-assign]
+    Event.resolve_by_type = _ORIGINAL_RESOLVE  # type: ignore[method-assign]

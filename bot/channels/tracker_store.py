@@ -10,10 +10,12 @@ from typing import Any, Optional
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
 
 from bot.channels import rasa_speedups
-from bot.ledger.db import use_sqlite_pragmas
+from bot.ledger.db import sqlite_file_engine_kwargs, use_sqlite_pragmas
 from bot.settings import get_settings
 
 
@@ -34,4 +36,10 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             event_broker=event_broker,
             query=dict(parsed.query) or None,
         )
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            # Rasa's engine has SQLAlchemy 1.4's NullPool for SQLite files: see sqlite_file_engine_kwargs.
+            db_url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(db_url, **sqlite_file_engine_kwargs())
+            self.sessionmaker = sessionmaker(bind=self.engine)
         use_sqlite_pragmas(self.engine)  # the same durability/speed trade-off as the ledger
