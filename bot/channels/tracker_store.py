@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from bot.channels import rasa_speedups
-from bot.ledger.db import sqlite_file_engine_kwargs, use_sqlite_pragmas
+from bot.ledger.db import is_sqlite_file, sqlite_file_engine_kwargs, use_sqlite_pragmas
 from bot.settings import get_settings
 
 
@@ -36,7 +36,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             event_broker=event_broker,
             query=dict(parsed.query) or None,
         )
-        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+        if is_sqlite_file(self.engine.url):
             # Rasa's engine has SQLAlchemy 1.4's NullPool for SQLite files: see sqlite_file_engine_kwargs.
             db_url = self.engine.url
             self.engine.dispose()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import create_engine, event, exc as sa_exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -48,17 +48,21 @@ def sqlite_file_engine_kwargs() -> dict[str, Any]:
             "connect_args": {"check_same_thread": False, "timeout": 30}}
 
 
+def is_sqlite_file(url: str | URL) -> bool:
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+
+
 def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, future=True, **sqlite_file_engine_kwargs())
-        else:  # in-memory: SQLAlchemy's per-thread pool keeps the one database alive
-            engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
-        use_sqlite_pragmas(engine)
-        return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    if is_sqlite_file(url):
+        Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, **sqlite_file_engine_kwargs())
+    elif url.startswith("sqlite"):  # in-memory: SQLAlchemy's per-thread pool keeps the one database alive
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+    else:
+        return create_engine(url, future=True, pool_pre_ping=True)
+    use_sqlite_pragmas(engine)
+    return engine
 
 
 @lru_cache(maxsize=4)

@@ -1,10 +1,13 @@
-"""The cached action-result validator accepts and rejects exactly what Rasa's own does."""
+"""The cached action-result validator and event-type table answer exactly as Rasa's own code."""
 from __future__ import annotations
 
 import pytest
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.utils.common import all_subclasses
 from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 
 from bot.channels import rasa_speedups
 
@@ -51,3 +54,42 @@ def test_loading_the_tracker_store_installs_the_patch(tmp_path):
     with store.engine.connect() as conn:  # and the tracker database gets the WAL pragmas
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    # Pooled, so a turn does not reconnect and checkpoint the WAL for every unit of work.
+    assert isinstance(store.engine.pool, QueuePool)
+    assert store.sessionmaker.kw["bind"] is store.engine
+
+
+def test_tracker_round_trip_through_the_pooled_store(tmp_path):
+    import asyncio
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.channels import tracker_store
+
+    domain = Domain.from_yaml("version: '3.1'\nslots:\n  language:\n    type: text\n    mappings: [{type: custom}]\n")
+    store = tracker_store.UrlSQLTrackerStore(domain=domain, url=f"sqlite:///{tmp_path / 'trackers.db'}")
+    tracker = DialogueStateTracker.from_events("s1", [ActionExecuted("action_listen"), UserUttered("ciao"),
+                                                      SlotSet("language", "it")], domain.slots)
+    asyncio.run(store.save(tracker))
+    tracker.update(SlotSet("language", "en"))
+    asyncio.run(store.save(tracker))  # only the new event is appended
+    loaded = asyncio.run(store.retrieve("s1"))
+    assert [type(e) for e in loaded.events] == [ActionExecuted, UserUttered, SlotSet, SlotSet]
+    assert loaded.get_slot("language") == "en"
+
+
+def test_event_type_table_matches_rasas_lookup():
+    rasa_speedups.uninstall()
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    expected = {name: Event.resolve_by_type(name) for name in names}
+    rasa_speedups.install()
+    try:
+        assert {name: Event.resolve_by_type(name) for name in names} == expected
+        assert Event.resolve_by_type("topic") is None  # Rasa's legacy names still fall through
+        assert Event.resolve_by_type("nope", default=SlotSet) is SlotSet
+        with pytest.raises(ValueError, match="Unknown event name"):
+            Event.resolve_by_type("nope")
+    finally:
+        rasa_speedups.uninstall()
