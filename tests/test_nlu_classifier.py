@@ -86,3 +86,24 @@ def test_one_intent_is_not_enough_to_train(storage):
                                                Resource("one"), context())
     classifier.train(TrainingData([Message(data={TEXT: "ciao", INTENT: "greet"})]))
     assert classifier.model is None
+
+
+def test_temperature_is_fitted_and_persisted(storage):
+    resource = Resource("clf")
+    original = trained(storage, resource)
+    assert original.temperature != pytest.approx(5.0)  # fitted on out-of-fold scores, not the default
+    loaded = LinearIntentClassifier.load(LinearIntentClassifier.get_default_config(), storage, resource, context())
+    assert loaded.temperature == pytest.approx(original.temperature)
+    ranking = classify(loaded, "ho fatto il bonifico ieri").get(INTENT_RANKING_KEY)
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)  # a distribution over the intents
+
+
+def test_two_intents_and_tiny_intents_still_give_confidences(storage):
+    messages = [Message(data={TEXT: t, INTENT: "greet"}) for t in EXAMPLES["greet"]]
+    messages.append(Message(data={TEXT: "I already paid", INTENT: "already_paid"}))  # one example: no folds
+    classifier = LinearIntentClassifier.create(LinearIntentClassifier.get_default_config(), storage,
+                                               Resource("two"), context())
+    classifier.train(TrainingData(messages))
+    assert classifier.temperature == pytest.approx(5.0)
+    top = classify(classifier, "hello there").get(INTENT)
+    assert top["name"] == "greet" and 0.5 < top["confidence"] < 1.0

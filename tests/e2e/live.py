@@ -36,10 +36,13 @@ class LiveServers:
     env: dict[str, str]
     token: str
     logs: dict[str, Path] = field(default_factory=dict)
+    # One keep-alive client, as a channel would hold: a fresh httpx client per call builds an
+    # SSL context each time (~40 ms here), which would swamp the server's own time in `make bench`.
+    http: httpx.Client = field(default_factory=httpx.Client)
 
     def rest(self, sender: str, message: str, timeout: float = 60) -> list[dict]:
-        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook",
-                              json={"sender": sender, "message": message}, timeout=timeout)
+        response = self.http.post(f"{self.rasa_url}/webhooks/rest/webhook",
+                                  json={"sender": sender, "message": message}, timeout=timeout)
         response.raise_for_status()
         return response.json()
 
@@ -110,8 +113,10 @@ def running_servers(extra_env: dict[str, str], tmp: Path, model: Path = MODEL) -
             if status.status_code == 200 and status.json().get("model_file"):
                 break
             time.sleep(1)
-        yield LiveServers(rasa_url=f"http://127.0.0.1:{rasa_port}", action_url=f"http://127.0.0.1:{action_port}",
-                          db_url=db_url, env=env, token=token, logs=logs)
+        live = LiveServers(rasa_url=f"http://127.0.0.1:{rasa_port}", action_url=f"http://127.0.0.1:{action_port}",
+                           db_url=db_url, env=env, token=token, logs=logs)
+        with live.http:
+            yield live
     finally:
         for proc in procs:
             proc.terminate()
