@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from bot.ledger.models import AuditLog, FollowUpTask, NpsResponse
 from bot.nps.stats import breakdown, summarise
-from bot.nps.survey import add_working_days, nps_category, record_nps_response
+from bot.nps.survey import nps_category, record_nps_response
+from bot.plans.calendar import add_business_days
 from bot.nps.tasks import assign_task, close_task, list_tasks
 
 
@@ -67,8 +68,9 @@ def test_breakdown_groups_and_orders_by_size():
     assert groups["sms"].nps == 0.0
 
 
-def test_working_days_skip_weekends():
-    assert add_working_days(date(2026, 11, 20), 2) == date(2026, 11, 24)  # Friday -> Tuesday
+def test_working_days_skip_weekends_and_holidays():
+    assert add_business_days(date(2026, 11, 20), 2) == date(2026, 11, 24)  # Friday -> Tuesday
+    assert add_business_days(date(2026, 12, 24), 1) == date(2026, 12, 28)  # over Christmas and Santo Stefano
 
 
 def _record(session, score, **kw):
@@ -84,6 +86,12 @@ def test_detractor_opens_a_followup_task_with_owner_and_due_date(session):
     task = session.execute(select(FollowUpTask)).scalar_one()
     assert (task.kind, task.status, task.nps_response_id) == ("nps_detractor", "open", response.id)
     assert task.owner and task.due_on == date(2026, 11, 24)
+
+
+def test_detractor_follow_up_is_not_due_on_a_public_holiday(session):
+    _record(session, 2, now=datetime(2026, 12, 23, 18, 0))  # Wednesday before Christmas
+    task = session.execute(select(FollowUpTask)).scalar_one()
+    assert task.due_on == date(2026, 12, 28)  # Thu 24, then Mon 28: not Fri 25 or Sat 26
 
 
 @pytest.mark.parametrize("score", [7, 10])

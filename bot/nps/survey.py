@@ -1,11 +1,12 @@
 """Storing an NPS answer, and opening the follow-up task that closes the loop with a detractor."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.ledger.models import DEFAULT_CREDITOR, FollowUpTask, NpsResponse
+from bot.plans.calendar import add_business_days
 
 MAX_TEXT = 2000
 DETRACTOR_MAX, PASSIVE_MAX = 6, 8
@@ -22,15 +23,6 @@ def nps_category(score: int) -> str:
     if score <= DETRACTOR_MAX:
         return "detractor"
     return "passive" if score <= PASSIVE_MAX else "promoter"
-
-
-def add_working_days(start: date, days: int) -> date:
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
 
 
 def _clean(text: str | None) -> str | None:
@@ -61,7 +53,7 @@ def record_nps_response(session: Session, *, conversation_id: str, channel: str,
         session.add(FollowUpTask(
             creditor_id=creditor_id, kind="nps_detractor", debtor_id=debtor_id, nps_response_id=response.id,
             conversation_id=conversation_id, status="open", owner=DEFAULT_OWNER,
-            due_on=add_working_days(moment.date(), FOLLOWUP_WORKING_DAYS),
+            due_on=add_business_days(moment.date(), FOLLOWUP_WORKING_DAYS),
             note=f"NPS {score} ({response.journey}/{response.outcome})", created_at=moment,
         ))
         session.flush()
