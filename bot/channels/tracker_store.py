@@ -2,21 +2,31 @@
 
 This keeps one variable for the whole deployment: the ledger and the conversation
 trackers live in the same database family (SQLite file or PostgreSQL).
+
+Saving a tracker appends the events the database does not have yet. Rasa finds how many
+it has with a COUNT query on every save; the tracker it saves is the one it read at the
+start of the turn (under the conversation lock), so the number of events read is that
+count already. It is remembered on the tracker object; a tracker that was not read here
+(a new one, a copy) falls back to Rasa's query.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+import itertools
+from typing import Any, Iterator, Optional
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import rasa_speedups
 from bot.ledger.db import is_sqlite_file, sqlite_file_engine_kwargs, use_sqlite_pragmas
 from bot.settings import get_settings
+
+_STORED = "_stored_event_count"  # attribute set on trackers read from or written to the database
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
@@ -43,3 +53,19 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             self.engine = sa.create_engine(db_url, **sqlite_file_engine_kwargs())
             self.sessionmaker = sessionmaker(bind=self.engine)
         use_sqlite_pragmas(self.engine)  # the same durability/speed trade-off as the ledger
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            setattr(tracker, _STORED, len(tracker.events))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        setattr(tracker, _STORED, len(tracker.events))
+
+    def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator:
+        stored = getattr(tracker, _STORED, None)
+        if stored is None or stored > len(tracker.events):
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))

@@ -79,6 +79,18 @@ def test_tracker_round_trip_through_the_pooled_store(tmp_path):
     assert [type(e) for e in loaded.events] == [ActionExecuted, UserUttered, SlotSet, SlotSet]
     assert loaded.get_slot("language") == "en"
 
+    # The next turn appends to the tracker it read; only the new events are written.
+    loaded.update(UserUttered("grazie"))
+    asyncio.run(store.save(loaded))
+    # A tracker built elsewhere with the same history (not read here) falls back to counting rows.
+    rebuilt = DialogueStateTracker.from_events("s1", list(loaded.events), domain.slots)
+    rebuilt.update(SlotSet("language", "it"))
+    asyncio.run(store.save(rebuilt))
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT type_name FROM events WHERE sender_id = 's1' ORDER BY id")).scalars().all()
+    assert rows == ["action", "user", "slot", "slot", "user", "slot"]  # nothing written twice
+    assert asyncio.run(store.retrieve("s1")).get_slot("language") == "it"
+
 
 def test_event_type_table_matches_rasas_lookup():
     rasa_speedups.uninstall()
