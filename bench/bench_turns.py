@@ -19,8 +19,9 @@ import tempfile
 import textwrap
 import time
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx
 
@@ -47,24 +48,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def time_turns(servers, script: list[str], runs: int) -> list[float]:
-    latencies = []
-    for run in range(runs):
-        sender = f"bench-{time.time_ns()}-{run}"
-        for message in script:
-            start = time.perf_counter()
-            servers.rest(sender, message)
-            latencies.append(time.perf_counter() - start)
-    return latencies
-
-
-def timed_posts(client: httpx.Client, url: str, sender: str, script: list[str]) -> list[float]:
+def timed(send: Callable[[str], object], script: list[str]) -> list[float]:
+    """Seconds per turn of one conversation; `send` posts a message and waits for the reply."""
     latencies = []
     for message in script:
         start = time.perf_counter()
-        client.post(url, json={"sender": sender, "message": message}, timeout=60).raise_for_status()
+        send(message)
         latencies.append(time.perf_counter() - start)
     return latencies
+
+
+def poster(client: httpx.Client, url: str, sender: str) -> Callable[[str], object]:
+    return lambda message: client.post(url, json={"sender": sender, "message": message},
+                                       timeout=60).raise_for_status()
 
 
 def train(project: Path, out: Path, name: str) -> float:
@@ -181,12 +177,12 @@ def main() -> None:
                 stock_server(tmp_path / "rasa_init", init_model) as init_url, \
                 stock_server(floor_dir, floor_dir / "models" / "floor.tar.gz") as floor_url, \
                 httpx.Client() as client:
-            time_turns(servers, script[:2], 1)  # warm-up
-            timed_posts(client, init_url, "warm-init", MOOD_SCRIPT[:2])
+            timed(partial(servers.rest, "warm-ours"), script[:2])
+            timed(poster(client, init_url, "warm-init"), MOOD_SCRIPT[:2])
             for run in range(CONVERSATIONS):
-                ours += time_turns(servers, script, 1)
-                init += timed_posts(client, init_url, f"init-{run}", MOOD_SCRIPT)
-                floor += timed_posts(client, floor_url, f"floor-{run}", FLOOR_SCRIPT)
+                ours += timed(partial(servers.rest, f"ours-{run}-{time.time_ns()}"), script)
+                init += timed(poster(client, init_url, f"init-{run}"), MOOD_SCRIPT)
+                floor += timed(poster(client, floor_url, f"floor-{run}"), FLOOR_SCRIPT)
     p50, p95 = report("assistant", ours, ours_train)
     i50, i95 = report("rasa init", init, init_train)
     f50, f95 = report("floor", floor, floor_train)

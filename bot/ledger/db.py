@@ -36,6 +36,10 @@ def use_sqlite_pragmas(engine: Engine) -> None:
         cursor.close()
 
 
+# Sessions may be used from worker threads; wait up to 30 s for another writer's lock.
+_SQLITE_CONNECT_ARGS = {"check_same_thread": False, "timeout": 30}
+
+
 def sqlite_file_engine_kwargs() -> dict[str, Any]:
     """Keep SQLite file connections open between units of work.
 
@@ -44,8 +48,7 @@ def sqlite_file_engine_kwargs() -> dict[str, Any]:
     checkpoints and deletes the WAL file. That cost about a fifth of each chat turn.
     Pooled connections are returned rolled back, so they hold no lock while idle.
     """
-    return {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10,
-            "connect_args": {"check_same_thread": False, "timeout": 30}}
+    return {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10, "connect_args": _SQLITE_CONNECT_ARGS}
 
 
 def is_sqlite_file(url: str | URL) -> bool:
@@ -58,7 +61,7 @@ def make_engine(url: str) -> Engine:
         Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, future=True, **sqlite_file_engine_kwargs())
     elif url.startswith("sqlite"):  # in-memory: SQLAlchemy's per-thread pool keeps the one database alive
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, future=True, connect_args=_SQLITE_CONNECT_ARGS)
     else:
         return create_engine(url, future=True, pool_pre_ping=True)
     use_sqlite_pragmas(engine)

@@ -76,10 +76,8 @@ def fit_temperature(config: dict[str, Any], texts: list[str], intents: list[str]
         return _DEFAULT_TEMPERATURE
     scores = cross_val_predict(build_model(config), texts, intents, method="decision_function",
                                cv=StratifiedKFold(folds, shuffle=True, random_state=config["random_state"]))
-    classes = np.array(sorted(set(intents)))
-    truth = np.searchsorted(classes, intents)
-    if scores.ndim == 1:  # two intents: one score column for the second class
-        scores = np.column_stack([-scores, scores]) / 2
+    scores = _per_class(scores)
+    truth = np.searchsorted(np.array(sorted(set(intents))), intents)
 
     def neg_log_likelihood(k: float) -> float:
         return float(-log_softmax(k * scores, axis=1)[np.arange(len(truth)), truth].mean())
@@ -87,11 +85,13 @@ def fit_temperature(config: dict[str, Any], texts: list[str], intents: list[str]
     return float(minimize_scalar(neg_log_likelihood, bounds=(0.05, 100.0), method="bounded").x)
 
 
+def _per_class(scores: np.ndarray) -> np.ndarray:
+    """One score column per intent: with two intents sklearn gives one column, for the second."""
+    return np.column_stack([-scores, scores]) / 2 if scores.ndim == 1 else scores
+
+
 def confidences(model: Pipeline, temperature: float, texts: list[str]) -> np.ndarray:
-    scores = model.decision_function(texts)
-    if scores.ndim == 1:
-        scores = np.column_stack([-scores, scores]) / 2
-    return softmax(temperature * scores, axis=1)
+    return softmax(temperature * _per_class(model.decision_function(texts)), axis=1)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
