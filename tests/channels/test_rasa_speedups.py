@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event, SlotSet
@@ -20,7 +22,52 @@ BAD = [
     {"events": [{"event": "no_such_event"}]},
     {"events": "not a list"},
     {"responses": [1, 2]},
+    {"events": [{"event": "slot", "name": "language"}]},  # a slot event needs a value
+    {"events": [{"event": 7}]},
+    {"events": [{"name": "no event key"}]},
+    {"events": ["slot"]},
+    {"events": [{"event": "slot", "name": "a", "value": 1, "timestamp": "yesterday"}]},
+    {"events": [{"event": "user", "text": 5}]},
+    {"events": [{"event": "action", "name": "x", "hide_rule_turn": "yes"}]},
+    [],
 ]
+
+# Replies built from well-formed events, each field sometimes replaced by a random scalar,
+# so the property test sees both valid replies and near misses.
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=5))
+_WELL_FORMED = [
+    {"event": "slot", "name": "language", "value": "it", "timestamp": 1.5},
+    {"event": "slot", "name": "plan_options", "value": [{"index": 1, "amount": "10.00"}]},
+    {"event": "user", "text": "ciao", "parse_data": {"intent": {"name": "greet", "confidence": 0.9},
+                                                     "entities": [{"entity": "amount", "value": "10"}]}},
+    {"event": "action", "name": "action_listen", "policy": None, "hide_rule_turn": False},
+    {"event": "bot", "text": "Buongiorno", "metadata": {}},
+    {"event": "active_loop", "name": "plan_form"},
+    {"event": "entities", "entities": []},
+    {"event": "reset_slots"},
+    {"event": "followup", "name": "action_x"},
+]
+
+
+@st.composite
+def _event(draw):
+    event = dict(draw(st.sampled_from(_WELL_FORMED)))
+    if draw(st.integers(0, 3)) == 0:  # one event in four is damaged
+        key = draw(st.sampled_from(sorted(event) + ["event", "timestamp", "metadata", "name"]))
+        if draw(st.booleans()):
+            event[key] = draw(st.one_of(_scalars, st.sampled_from(["slot", "user", "no_such_event"])))
+        else:
+            event.pop(key, None)
+    return event
+
+
+_replies = st.one_of(
+    st.fixed_dictionaries({"events": st.lists(_event(), max_size=5)},
+                          optional={"responses": st.lists(st.just({"text": "x"}), max_size=2)}),
+    st.fixed_dictionaries({}, optional={
+        "events": st.one_of(st.lists(st.one_of(_event(), _scalars), max_size=5), _scalars),
+        "responses": st.one_of(st.lists(st.one_of(st.just({"text": "x"}), _scalars), max_size=2), _scalars)}),
+    _scalars)
 
 
 @pytest.fixture
@@ -42,6 +89,28 @@ def test_invalid_results_fail_like_rasa(remote_action, result):
         validate(result, RemoteAction.action_response_format_spec())
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         remote_action._validate_action_result(result)
+
+
+def test_valid_replies_take_the_per_event_path(remote_action):
+    many = {"events": [{"event": "slot", "name": f"s{i}", "value": [{"index": i}]} for i in range(25)]}
+    for result in [*GOOD, many]:
+        assert rasa_speedups._valid_by_event_type(result) is True
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(result=_replies)
+def test_same_answer_as_rasa_for_any_reply(remote_action, result):
+    try:
+        validate(result, RemoteAction.action_response_format_spec())
+        rasa_accepts = True
+    except ValidationError:
+        rasa_accepts = False
+    if rasa_accepts:
+        assert remote_action._validate_action_result(result) is True
+    else:
+        assert not rasa_speedups._valid_by_event_type(result)
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            remote_action._validate_action_result(result)
 
 
 def test_loading_the_tracker_store_installs_the_patch(tmp_path):
