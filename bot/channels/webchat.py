@@ -123,7 +123,10 @@ class WebchatInput(InputChannel):
         bp = Blueprint("webchat_webhook", __name__)
 
         def guard(request: Request) -> tuple[WebchatClaims | None, HTTPResponse | None]:
+            """The claims of the request's link, or the reply to give instead (a CORS preflight, a refusal)."""
             headers = _cors_headers(request)
+            if request.method == "OPTIONS":
+                return None, response.empty(headers=headers)
             if not configured():
                 return None, response.json({"error": "channel not configured"}, status=503, headers=headers)
             if not _origin_allowed(request):
@@ -168,11 +171,9 @@ class WebchatInput(InputChannel):
 
         @bp.route("/history", methods=["GET", "OPTIONS"])
         async def history(request: Request) -> HTTPResponse:
-            if request.method == "OPTIONS":
-                return response.empty(headers=_cors_headers(request))
-            claims, refusal = guard(request)
-            if refusal:
-                return refusal
+            claims, early_reply = guard(request)
+            if early_reply:
+                return early_reply
             conversation_id = conversation_id_for(claims, get_settings().webchat_token_secret)
             rows = await asyncio.to_thread(_rows, conversation_id, 0)
             body = {"invoice": claims.invoice_number, "language": claims.language, "messages": rows,
@@ -181,11 +182,9 @@ class WebchatInput(InputChannel):
 
         @bp.route("/events", methods=["GET", "OPTIONS"])
         async def events(request: Request) -> HTTPResponse:
-            if request.method == "OPTIONS":
-                return response.empty(headers=_cors_headers(request))
-            claims, refusal = guard(request)
-            if refusal:
-                return refusal
+            claims, early_reply = guard(request)
+            if early_reply:
+                return early_reply
             conversation_id = conversation_id_for(claims, get_settings().webchat_token_secret)
             after = _int_arg(request, "after", 0)
             wait = min(float(_int_arg(request, "wait", int(LONG_POLL_SECONDS))), LONG_POLL_SECONDS)
@@ -198,11 +197,9 @@ class WebchatInput(InputChannel):
 
         @bp.route("/message", methods=["POST", "OPTIONS"])
         async def message(request: Request) -> HTTPResponse:
-            if request.method == "OPTIONS":
-                return response.empty(headers=_cors_headers(request))
-            claims, refusal = guard(request)
-            if refusal:
-                return refusal
+            claims, early_reply = guard(request)
+            if early_reply:
+                return early_reply
             headers = _cors_headers(request)
             try:
                 body = request.json or {}

@@ -95,3 +95,14 @@ async def test_not_configured_answers_503(server, http, monkeypatch):
     response = await http.post(f"{server.url}/webhooks/webchat/message", json={"text": "x"}, headers=auth(token()))
     assert response.status_code == 503
     await settle(lambda: True)
+
+
+async def test_cors_preflight_is_answered_without_a_token_and_only_allowed_origins_are_echoed(server, http):
+    base = f"{server.url}/webhooks/webchat"
+    for path in ("history", "events", "message"):
+        allowed = await http.request("OPTIONS", f"{base}/{path}", headers={"Origin": server.url})
+        assert allowed.status_code == 204, path
+        assert allowed.headers["access-control-allow-origin"] == server.url
+        foreign = await http.request("OPTIONS", f"{base}/{path}", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in foreign.headers
+    assert server.agent.received == []
