@@ -10,7 +10,6 @@ from sqlalchemy import select
 from bot.ledger.models import AuditLog, FollowUpTask, NpsResponse
 from bot.nps.stats import breakdown, summarise
 from bot.nps.survey import nps_category, record_nps_response
-from bot.plans.calendar import add_business_days
 from bot.nps.tasks import assign_task, close_task, list_tasks
 
 
@@ -66,11 +65,6 @@ def test_breakdown_groups_and_orders_by_size():
     assert list(groups) == ["whatsapp", "sms"]
     assert groups["whatsapp"].nps == pytest.approx(100 * (2 - 1) / 3)
     assert groups["sms"].nps == 0.0
-
-
-def test_working_days_skip_weekends_and_holidays():
-    assert add_business_days(date(2026, 11, 20), 2) == date(2026, 11, 24)  # Friday -> Tuesday
-    assert add_business_days(date(2026, 12, 24), 1) == date(2026, 12, 28)  # over Christmas and Santo Stefano
 
 
 def _record(session, score, **kw):

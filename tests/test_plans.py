@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.plans import (
     PlanPolicy, build_schedule, business_day_on_or_after, longest_plan_amount, propose_plans,
 )
+from bot.plans.calendar import add_business_days
 from bot.plans.engine import first_due_date
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -222,6 +223,11 @@ def test_business_day_on_or_after() -> None:
     assert business_day_on_or_after(date(2026, 4, 25)) == date(2026, 4, 27)  # Liberation Day, Saturday
     assert business_day_on_or_after(date(2026, 6, 2)) == date(2026, 6, 3)    # Republic Day
     assert business_day_on_or_after(date(2026, 6, 3)) == date(2026, 6, 3)
+
+
+def test_add_business_days_skips_weekends_and_holidays() -> None:
+    assert add_business_days(date(2026, 11, 20), 2) == date(2026, 11, 24)  # Friday -> Tuesday
+    assert add_business_days(date(2026, 12, 24), 1) == date(2026, 12, 28)  # over Christmas and Santo Stefano
 
 
 @pytest.mark.parametrize("balance", [D("0"), D("-10.00"), D("1.234"), D("NaN"), D("Infinity")])
