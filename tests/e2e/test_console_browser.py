@@ -56,6 +56,7 @@ def test_kpi_dashboard_in_a_real_browser(live_servers):
     import sys
 
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     subprocess.run([sys.executable, "-m", "bot", "simulate", "--debtors", "60", "--days", "60", "--seed", "3"],
                    env=live_servers.env, check=True, capture_output=True)
@@ -64,6 +65,7 @@ def test_kpi_dashboard_in_a_real_browser(live_servers):
     with chromium() as driver:
         login_in_browser(driver, console_url, "giulia", PASSWORD)
         driver.get(f"{console_url}/dashboard")
+        WebDriverWait(driver, 60).until(lambda d: d.current_url.endswith("/dashboard"))
         body = driver.find_element(By.TAG_NAME, "body").text
         assert "NPS" in body and "canale" in body.lower()
         assert len(driver.find_elements(By.TAG_NAME, "svg")) >= 4

@@ -37,9 +37,17 @@ def chromium() -> Iterator["object"]:
 
 
 def login_in_browser(driver, console_url: str, username: str, password: str) -> None:
+    """Log in and wait for the queue, the page a login lands on.
+
+    click() returns as soon as the form is submitted; a driver.get() issued before the
+    POST's redirect has landed can be overtaken by it, so callers must start from here.
+    """
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(f"{console_url}/login")
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.ID, "login-submit").click()
+    WebDriverWait(driver, 60).until(ec.presence_of_element_located((By.ID, "queue-rows")))
