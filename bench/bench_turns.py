@@ -28,7 +28,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.live import free_port, running_servers  # noqa: E402
+from tests.e2e.live import free_port, post_rest, running_servers  # noqa: E402
 
 RASA = str(Path(sys.executable).parent / "rasa")
 # Ten conversations of ten turns per server: with 100 turns the p95 is the sixth slowest, not
@@ -58,11 +58,6 @@ def timed(send: Callable[[str], object], script: list[str]) -> list[float]:
         send(message)
         latencies.append(time.perf_counter() - start)
     return latencies
-
-
-def poster(client: httpx.Client, url: str, sender: str) -> Callable[[str], object]:
-    return lambda message: client.post(url, json={"sender": sender, "message": message},
-                                       timeout=60).raise_for_status()
 
 
 def train(project: Path, out: Path, name: str) -> float:
@@ -180,11 +175,11 @@ def main() -> None:
                 stock_server(floor_dir, floor_dir / "models" / "floor.tar.gz") as floor_url, \
                 httpx.Client() as client:
             timed(partial(servers.rest, "warm-ours"), script[:2])
-            timed(poster(client, init_url, "warm-init"), MOOD_SCRIPT[:2])
+            timed(partial(post_rest, client, init_url, "warm-init"), MOOD_SCRIPT[:2])
             for run in range(CONVERSATIONS):
                 ours += timed(partial(servers.rest, f"ours-{run}-{time.time_ns()}"), script)
-                init += timed(poster(client, init_url, f"init-{run}"), MOOD_SCRIPT)
-                floor += timed(poster(client, floor_url, f"floor-{run}"), FLOOR_SCRIPT)
+                init += timed(partial(post_rest, client, init_url, f"init-{run}"), MOOD_SCRIPT)
+                floor += timed(partial(post_rest, client, floor_url, f"floor-{run}"), FLOOR_SCRIPT)
     p50, p95 = report("assistant", ours, ours_train)
     i50, i95 = report("rasa init", init, init_train)
     f50, f95 = report("floor", floor, floor_train)

@@ -20,7 +20,7 @@ from bot.ledger.models import (
     PaymentPlan, PlanInstalment, PromiseToPay, ReconciliationCase,
 )
 from bot.ledger.repository import invoice_key
-from bot.nps.survey import DEFAULT_OWNER, FOLLOWUP_WORKING_DAYS
+from bot.nps.survey import DEFAULT_OWNER, FOLLOWUP_BUSINESS_DAYS
 from bot.nps.synthetic import make_comment, make_score
 from bot.plans.calendar import add_business_days
 
@@ -197,7 +197,7 @@ class _Simulator:
         s.bulk_insert_mappings(FollowUpTask, [
             dict(kind="nps_detractor", debtor_id=debtor_id, nps_response_id=r.id, conversation_id=r.conversation_id,
                  status="open" if self.rng.random() < 0.6 else "done", owner=DEFAULT_OWNER,
-                 due_on=add_business_days(r.created_at.date(), FOLLOWUP_WORKING_DAYS), created_at=r.created_at,
+                 due_on=add_business_days(r.created_at.date(), FOLLOWUP_BUSINESS_DAYS), created_at=r.created_at,
                  note=f"NPS {r.score} ({r.journey}/{r.outcome})")
             for r, debtor_id in self.nps if r.score <= 6])
 

@@ -12,7 +12,7 @@ MAX_TEXT = 2000
 DETRACTOR_MAX, PASSIVE_MAX = 6, 8
 # A detractor is called back within two working days: long enough to plan the call,
 # short enough that the debtor still remembers the conversation.
-FOLLOWUP_WORKING_DAYS = 2
+FOLLOWUP_BUSINESS_DAYS = 2
 DEFAULT_OWNER = "customer-care"
 
 
@@ -53,7 +53,7 @@ def record_nps_response(session: Session, *, conversation_id: str, channel: str,
         session.add(FollowUpTask(
             creditor_id=creditor_id, kind="nps_detractor", debtor_id=debtor_id, nps_response_id=response.id,
             conversation_id=conversation_id, status="open", owner=DEFAULT_OWNER,
-            due_on=add_business_days(moment.date(), FOLLOWUP_WORKING_DAYS),
+            due_on=add_business_days(moment.date(), FOLLOWUP_BUSINESS_DAYS),
             note=f"NPS {score} ({response.journey}/{response.outcome})", created_at=moment,
         ))
         session.flush()

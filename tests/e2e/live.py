@@ -28,6 +28,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def post_rest(client: httpx.Client, webhook_url: str, sender: str, message: str, timeout: float = 60) -> list[dict]:
+    """One message through Rasa's REST channel; the bot's replies."""
+    response = client.post(webhook_url, json={"sender": sender, "message": message}, timeout=timeout)
+    response.raise_for_status()
+    return response.json()
+
+
 @dataclass
 class LiveServers:
     rasa_url: str
@@ -41,10 +48,7 @@ class LiveServers:
     http: httpx.Client = field(default_factory=httpx.Client)
 
     def rest(self, sender: str, message: str, timeout: float = 60) -> list[dict]:
-        response = self.http.post(f"{self.rasa_url}/webhooks/rest/webhook",
-                                  json={"sender": sender, "message": message}, timeout=timeout)
-        response.raise_for_status()
-        return response.json()
+        return post_rest(self.http, f"{self.rasa_url}/webhooks/rest/webhook", sender, message, timeout)
 
     def log_tail(self, name: str, lines: int = 60) -> str:
         path = self.logs.get(name)

@@ -19,8 +19,7 @@ def test_agent_takes_replies_and_hands_back_in_the_browser(console, pushes):
     add_agent("giulia", "Giulia", "en")
     with chromium() as driver:
         wait = WebDriverWait(driver, 15)
-        login_in_browser(driver, console.url, "giulia", PASSWORD)
-        wait.until(ec.presence_of_element_located((By.ID, "queue-rows")))
+        login_in_browser(driver, console.url, "giulia", PASSWORD)  # returns on the queue page
         assert "No conversation is waiting" in driver.find_element(By.ID, "queue-rows").text
         # Escalated while the page is open: it must appear without a reload.
         hid = queue("web:browser", channel="webchat", language="en")
