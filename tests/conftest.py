@@ -14,8 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.ledger.db import make_engine, session_factory
-from bot.ledger.models import Base
-import bot.outreach.models  # noqa: F401  (registers the outreach tables on Base)
+from bot.schema import Base  # every table of every room
 
 
 @pytest.fixture()

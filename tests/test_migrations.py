@@ -7,7 +7,7 @@ from sqlalchemy import inspect
 
 from bot.ledger.db import make_engine
 from bot.ledger.migrate import downgrade_database, upgrade_database
-from bot.ledger.models import Base
+from bot.schema import Base
 
 
 def _url(tmp_path):

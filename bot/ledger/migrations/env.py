@@ -4,8 +4,7 @@ from __future__ import annotations
 from alembic import context
 
 from bot.ledger.db import make_engine
-from bot.ledger.models import Base
-import bot.outreach.models  # noqa: F401  (registers the outreach tables on Base)
+from bot.schema import Base  # every table of every room
 
 config = context.config
 target_metadata = Base.metadata

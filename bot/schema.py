@@ -1,0 +1,12 @@
+"""Every module that declares tables, imported once so ``Base.metadata`` is complete.
+
+Migrations (``bot/ledger/migrations/env.py``), the test fixtures and anything that calls
+``create_all`` import this module instead of listing model modules themselves; a room that
+adds tables adds one import line here.
+"""
+from __future__ import annotations
+
+from bot.ledger.models import Base
+import bot.outreach.models  # noqa: F401,E402
+
+__all__ = ["Base"]
