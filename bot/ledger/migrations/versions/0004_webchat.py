@@ -1,4 +1,4 @@
-"""Web chat devices and link revocation; console sessions, throttles and roles in the database
+"""Web chat: browser-bound verification, link expiry and revocation
 
 Revision ID: 0004
 Revises: 0003
