@@ -21,7 +21,7 @@ export RASA_TELEMETRY_ENABLED := false
 # Python 3.10 (Rasa 3.6 does not support newer): PYTHON310, then pyenv, then PATH.
 PYTHON310 ?= $(shell (ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null; command -v python3.10) | head -1)
 
-.PHONY: help install db demo-data train run demo validate test test-unit test-pg test-stories test-e2e crossval bench lint clean
+.PHONY: help install db demo-data train run demo validate test test-unit test-pg test-stories test-e2e crossval bench lint clean nps-eval
 
 help:
 	@echo "make run       install what is missing, migrate, load the demo ledger if empty, train, start"
@@ -31,6 +31,7 @@ help:
 	@echo "make crossval  NLU cross-validation; writes the table into README.md"
 	@echo "make bench     benchmarks (import, NPS report, turn latency)"
 	@echo "make lint      static checks"
+	@echo "make nps-eval  NPS theme purity and polarity agreement on the labelled answers"
 
 $(STAMP): requirements.lock requirements-dev.txt
 	@if [ -z "$(PYTHON310)" ]; then echo "error: Python 3.10 not found (Rasa 3.6 needs it). Install it with pyenv or set PYTHON310=/path/to/python3.10" >&2; exit 1; fi
@@ -96,6 +97,10 @@ bench: train
 	$(PY) bench/bench_nps.py
 	$(PY) bench/bench_propensity.py
 	$(PY) bench/bench_turns.py
+
+# Theme purity and polarity agreement on the hand-labelled answers in tests/fixtures/nps_eval/.
+nps-eval: install
+	$(PY) scripts/nps_eval.py
 
 lint: install
 	$(VENV)/bin/ruff check bot actions tests scripts bench

@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.nps.report import build_report, write_outputs  # noqa: E402
+from bot.nps.report import build_report_with_labels, write_outputs  # noqa: E402
 from bot.nps.sources import SurveyData  # noqa: E402
 from bot.nps.synthetic import make_comment, make_score  # noqa: E402
 
@@ -64,10 +64,10 @@ def main() -> None:
     t1 = time.perf_counter()
     print(f"generated {args.n:,} answers ({len(set(data.comment[:100_000])):,} distinct in the first 100k) "
           f"in {t1 - t0:.1f}s")
-    report = build_report(data, workers=args.workers, source="benchmark")
+    report, per_comment = build_report_with_labels(data, workers=args.workers, source="benchmark")
     t2 = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
-        write_outputs(report, out)
+        write_outputs(report, out, per_comment=per_comment)
     t3 = time.perf_counter()
     elapsed = t3 - t1
     own, children = peak_mib()

@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     report = nps_sub.add_parser("report", help="NPS figures, themes in the open answers, HTML/JSON/CSV",
                                 description="Writes nps_report.html, nps.json, nps_breakdown.csv and "
-                                            "nps_themes.csv into --out.")
+                                            "nps_themes.csv and nps_comments.csv (row,theme,polarity) into --out.")
     report.add_argument("--since", type=iso_date, help="first day included (YYYY-MM-DD)")
     report.add_argument("--until", type=iso_date, help="last day included (YYYY-MM-DD)")
     report.add_argument("--from-csv", type=Path, metavar="FILE",
@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from bot.nps.report import build_report, write_outputs
+    from bot.nps.report import build_report_with_labels, write_outputs
     from bot.nps.sources import load_csv, load_from_db
 
     if args.since and args.until and args.since > args.until:
@@ -66,8 +66,8 @@ def run_report(args: argparse.Namespace) -> int:
         with session_scope() as session:
             data = load_from_db(session, args.since, args.until)
         source = "database"
-    report = build_report(data, n_themes=args.themes, source=source)
-    paths = write_outputs(report, args.out, lang=args.lang)
+    report, per_comment = build_report_with_labels(data, n_themes=args.themes, source=source)
+    paths = write_outputs(report, args.out, lang=args.lang, per_comment=per_comment)
     o = report["overall"]
     nps = "—" if o["nps"] is None else f"{o['nps']:.1f} (95% CI {o['ci95_low']:.1f}…{o['ci95_high']:.1f})"
     print(f"responses: {o['n']}  NPS: {nps}  themes: {len(report['themes'])}  "

@@ -7,7 +7,7 @@ from typing import Any
 from bot.nps.charts import BAD, GOOD, NEUTRAL, PALETTE, Bar, bar_chart, line_chart, nps_color, stacked_bar
 from bot.nps.page import card, fmt_num, page, table
 
-LABELS: dict[str, dict[str, str]] = {
+LABELS: dict[str, dict[str, Any]] = {
     "it": {
         "title": "Report NPS dell'esperienza di recupero", "period": "Periodo", "source": "Fonte",
         "responses": "Risposte", "nps": "NPS", "ci": "Intervallo di confidenza 95%", "promoters": "Promotori",
@@ -20,6 +20,11 @@ LABELS: dict[str, dict[str, str]] = {
         "no_drivers": "Nessun tema è associato ai detrattori più della media.", "with_text": "Con commento",
         "unthemed": "Commenti senza tema", "key": "Valore", "nps_rest": "NPS altri commenti",
         "of_detractors": "dei commenti dei detrattori", "terms": "Parole chiave",
+        "effect": "Lo cita il {det}% dei detrattori e il {pro}% dei promotori; NPS di chi lo cita {nps}; "
+                  "senza questi commenti l'NPS sarebbe {without}.",
+        "small": "meno di 30 risposte: dato indicativo",
+        "polarity": {"negative": "soprattutto critiche", "positive": "soprattutto apprezzamenti",
+                     "neutral": "opinioni miste"},
     },
     "en": {
         "title": "Collection experience NPS report", "period": "Period", "source": "Source",
@@ -33,6 +38,10 @@ LABELS: dict[str, dict[str, str]] = {
         "no_drivers": "No theme is linked to detractors more than average.", "with_text": "With a comment",
         "unthemed": "Comments without a theme", "key": "Value", "nps_rest": "NPS of other comments",
         "of_detractors": "of detractors' comments", "terms": "Key words",
+        "effect": "{det}% of detractors mention it vs {pro}% of promoters; NPS among those who mention it {nps}; "
+                  "without these comments NPS would be {without}.",
+        "small": "fewer than 30 answers: indicative only",
+        "polarity": {"negative": "mostly complaints", "positive": "mostly praise", "neutral": "mixed opinions"},
     },
 }
 
@@ -73,6 +82,14 @@ def _dimension(report: dict[str, Any], dim: str, t: dict[str, str], lang: str) -
     return f'<div class="panel">{chart}{table(headers, data)}</div>'
 
 
+def _signed(value: Any, lang: str) -> str:
+    """NPS with its sign (+8, −39): a bare 8 reads as a count."""
+    if value is None:
+        return "—"
+    text = fmt_num(abs(value), 0, lang)
+    return ("−" if value < 0 else "+") + text if round(value) != 0 else "0"
+
+
 def _themes(report: dict[str, Any], t: dict[str, str], lang: str) -> str:
     if not report["themes"]:
         quotes = "".join(f"<blockquote>{escape(v)}</blockquote>" for v in report.get("verbatims", []))
@@ -85,12 +102,17 @@ def _themes(report: dict[str, Any], t: dict[str, str], lang: str) -> str:
     for th in report["themes"]:
         tags = "".join(f'<span class="tag">{escape(term)}</span>' for term in th["terms"])
         quotes = "".join(f"<blockquote>{escape(v)}</blockquote>" for v in th["verbatims"])
-        lift = fmt_num(th["detractor_lift"], 2, lang)
+        effect = t["effect"].format(det=fmt_num(th.get("detractors_mentioning_pct"), 0, lang),
+                                    pro=fmt_num(th.get("promoters_mentioning_pct"), 0, lang),
+                                    nps=_signed(th["nps"], lang), without=_signed(th.get("nps_without"), lang))
+        mood = t["polarity"].get(th.get("polarity", ""), "")
+        small = f' · <strong>{escape(t["small"])}</strong>' if th.get("small_sample") else ""
         parts.append(
             f'<div class="theme"><h3>{escape(th["name"])}</h3><div>{tags}</div>'
+            f'<p>{escape(effect)}</p>'
             f'<p class="muted">{escape(t["size"])}: {fmt_num(th["size"], 0, lang)} ({fmt_num(th["share_pct"], 1, lang)}%)'
-            f' · {escape(t["mean"])}: {fmt_num(th["mean_score"], 1, lang)} · NPS: {fmt_num(th["nps"], 0, lang)}'
-            f' · {escape(t["lift"])}: ×{lift}</p><div class="muted">{escape(t["examples"])}</div>{quotes}</div>')
+            f' · {escape(t["mean"])}: {fmt_num(th["mean_score"], 1, lang)} · {escape(mood)}{small}</p>'
+            f'<div class="muted">{escape(t["examples"])}</div>{quotes}</div>')
     parts.append(f'<p class="muted">{escape(t["unthemed"])}: {fmt_num(report["unthemed"], 0, lang)}</p>')
     return "".join(parts)
 

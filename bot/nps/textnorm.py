@@ -30,7 +30,11 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    words: set[str] = set()
+    """Words that never define a theme: function words, and opinion words (a theme is a
+    subject; whether a comment praises or complains about it is read by bot.nps.polarity)."""
+    from bot.nps.polarity import opinion_words
+
+    words: set[str] = set(opinion_words())
     for path in sorted(_STOPWORD_DIR.glob("*.txt")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith("#"):
