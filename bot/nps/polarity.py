@@ -41,15 +41,15 @@ _NEGATIVE = """
 scortese scortesi sgarbato maleducato maleducazione arrogante arroganza antipatica antipatico
 frettolosa frettoloso sbrigativo scocciato freddo distaccato inutile inutili pessimo pessima
 pessime brutto male malissimo errore errori sbagliato sbagliata sbagliate problema problemi
-lento lenta lenti lentissimo lunghissima lunga tardi attesa aspettare aspettato rifiutata rifiutato
+lento lenta lenti lentissimo lunghissima lunga tardi rifiutata rifiutato
 bloccato bloccata confuso confusa confusione incomprensibile vago vaghe vaga contraddittorie
 troppo troppi troppe troppa insistenti insistente insistenza assillanti invadenti raffica
 snervante stufato ansia pressione stress stressato minacciato minaccioso vergognoso assurdo
 impossibile rigido rigida alta alte alto care caro pesante negata negato deluso delusa peccato
 frustrante casino niente nulla basta esagerati stalking fischi colpa
 rude impolite unfriendly unhelpful dismissive arrogant cold distant useless terrible awful bad
-poor wrong error errors failed fail fails failing broken declined slow slowly late long waited
-waiting wait confusing confused unclear vague contradictory incomprehensible jargon pushy
+poor wrong error errors failed fail fails failing broken declined slow slowly late long
+ confusing confused unclear vague contradictory incomprehensible jargon pushy
 intrusive stressful anxious bombarded too impossible rigid expensive heavy expected
 disappointed frustrating nothing guilty threatening shameful stuck nobody never many frequent high
 frequenti often spesso continui continue constant
