@@ -26,6 +26,7 @@ fi
 export CONSOLE_SECRET
 # The action server answers only the Rasa server, which sends this secret (endpoints.yml).
 if [ -z "${ACTION_SERVER_TOKEN:-}" ]; then
+  mkdir -p var
   [ -s var/action_server_secret ] || (umask 077; $VENV/python -c 'import secrets; print(secrets.token_hex(32))' > var/action_server_secret)
   ACTION_SERVER_TOKEN="$(cat var/action_server_secret)"
 fi
