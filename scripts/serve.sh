@@ -24,12 +24,19 @@ if [ -z "${CONSOLE_SECRET:-}" ]; then
   CONSOLE_SECRET="$(cat var/console_secret)"
 fi
 export CONSOLE_SECRET
+# The action server answers only the Rasa server, which sends this secret (endpoints.yml).
+if [ -z "${ACTION_SERVER_TOKEN:-}" ]; then
+  mkdir -p var
+  [ -s var/action_server_secret ] || (umask 077; $VENV/python -c 'import secrets; print(secrets.token_hex(32))' > var/action_server_secret)
+  ACTION_SERVER_TOKEN="$(cat var/action_server_secret)"
+fi
+export ACTION_SERVER_TOKEN
 
 pids=()
 cleanup() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup INT TERM EXIT
 
-$VENV/rasa run actions --actions actions --port "$ACTIONS_PORT" >var/actions.log 2>&1 &
+$VENV/python -m bot.security.action_server --actions actions --port "$ACTIONS_PORT" >var/actions.log 2>&1 &
 pids+=($!)
 # Proactive reminders: the worker sends due outreach messages exactly once (docs/outreach.md).
 $VENV/python -m bot outreach run >var/outreach.log 2>&1 &

@@ -81,6 +81,8 @@ def running_servers(extra_env: dict[str, str], tmp: Path, model: Path = MODEL) -
         "DATABASE_URL": db_url,
         "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
         "RASA_AUTH_TOKEN": token,
+        # The action server refuses every request without it; Rasa sends it (endpoints.yml).
+        "ACTION_SERVER_TOKEN": secrets.token_hex(16),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{rasa_port}",
         "WEBCHAT_TOKEN_SECRET": "e2e-webchat-secret",
         "WEBCHAT_ALLOWED_ORIGINS": f"http://127.0.0.1:{rasa_port},http://localhost:{rasa_port}",
@@ -100,7 +102,8 @@ def running_servers(extra_env: dict[str, str], tmp: Path, model: Path = MODEL) -
     try:
         with open(logs["actions"], "wb") as out:
             procs.append(subprocess.Popen(
-                [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+                [str(VENV_BIN / "python"), "-m", "bot.security.action_server", "--actions", "actions",
+                 "--port", str(action_port)],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
         _wait_http(f"http://127.0.0.1:{action_port}/health", procs[0], logs["actions"])
         with open(logs["rasa"], "wb") as out:

@@ -1,0 +1,1 @@
+"""Security boundaries between the assistant's processes (the action server's shared secret)."""
