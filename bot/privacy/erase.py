@@ -45,7 +45,10 @@ class Receipt:
         out = []
         for s in self.stores:
             why = f" - {s.why}" if s.why else ""
-            out.append(f"{s.store}: {s.action} {s.rows} row(s){why}")
+            if s.action == "nothing":
+                out.append(f"{s.store}: nothing held about this debtor")
+            else:
+                out.append(f"{s.store}: {s.action} {s.rows} row(s){why}")
         return out
 
 
