@@ -112,7 +112,12 @@ def row_filter(table: sa.Table, keys: DebtorKeys) -> Any | None:
     if table.name == "invoices":
         return table.c.debtor_id == keys.debtor_id
     if table.name == "audit_log":
-        clauses = [sa.and_(table.c.entity == "debtor", table.c.entity_id == str(keys.debtor_id))]
+        clauses = []
+        for entity, ids in (("debtor", {keys.debtor_id}), ("invoice", keys.invoice_ids),
+                            ("payment_plan", keys.plan_ids), ("conversation", keys.conversation_ids),
+                            ("nps_response", keys.nps_response_ids)):
+            if ids:
+                clauses.append(sa.and_(table.c.entity == entity, table.c.entity_id.in_({str(i) for i in ids})))
         if keys.conversation_ids:
             clauses.append(table.c.conversation_id.in_(keys.conversation_ids))
         return sa.or_(*clauses)

@@ -37,3 +37,12 @@ def test_console_export_erase_and_audit_view_are_audited(world, app_db) -> None:
     with world.engine.connect() as conn:
         views = conn.execute(sa.text("SELECT actor FROM audit_log WHERE action='privacy.audit_view'")).scalars().all()
     assert views == ["agent:sup"]
+
+
+def test_agent_view_is_audited_against_the_debtor(world, app_db) -> None:
+    from bot.privacy.audit_events import record_agent_view
+    from bot.privacy.audit_view import debtor_audit
+    record_agent_view("anna", 7, "wa:d1")
+    with sa.orm.Session(world.engine, future=True) as session:
+        entries = debtor_audit(session, "D1")
+    assert ("agent:anna", "console.view_conversation") in {(e["actor"], e["action"]) for e in entries}
