@@ -21,6 +21,8 @@ from bot.handoff import events, quick_actions, relay, sla, streams, texts
 from bot.handoff import service, views
 from bot.handoff.auth import LoginThrottle, verify_password
 from bot.handoff.console_outreach import register_outreach_routes
+from bot.handoff.console_privacy import register_privacy_routes
+from bot.privacy.audit_events import record_agent_view
 from bot.handoff.service import HandoffError
 from bot.handoff.web import (
     BASE_PATH, STATIC, agent_required, done, form, fragment, read_session, render, revoke, set_session, signer,
@@ -76,6 +78,7 @@ class ConsoleInput(InputChannel):
         _register_pages(bp)
         _register_actions(bp)
         register_outreach_routes(bp)
+        register_privacy_routes(bp)
         return bp
 
 
@@ -182,6 +185,7 @@ def _register_pages(bp: Blueprint) -> None:
         view = await _db(views.conversation_view, handoff_id, request.ctx.console_session.lang)
         if view is None:
             return render("error.html", request.ctx.console_session, request.ctx.signer, status=404, code="not_found")
+        await _db(record_agent_view, request.ctx.console_session.username, handoff_id, view["conversation_id"])
         return render("conversation.html", request.ctx.console_session, request.ctx.signer, v=view,
                       agent=request.ctx.agent_info, msg=request.args.get("msg"), err=request.args.get("err"),
                       outcomes=service.OUTCOMES, today=date.today().isoformat())

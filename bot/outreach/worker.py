@@ -47,6 +47,7 @@ from bot.outreach.rules import (
     within_contact_hours,
 )
 from bot.outreach.senders import OutboundMessage, Sender, SendError
+from bot.privacy.retention import run_daily_once as run_daily_retention
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -106,6 +107,7 @@ class Worker:
         poll = self.config.poll_seconds if poll_seconds is None else poll_seconds
         while not stop.is_set():
             try:
+                run_daily_retention(self.engine)  # data-protection retention, once a day
                 stats = self.run_once()
                 if stats.sent or stats.skipped or stats.failed:
                     log.info("outreach worker=%s sent=%d skipped=%d failed=%d deferred=%d", self.worker_id,

@@ -15,8 +15,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # No new tables: retention and privacy requests work on the existing ones. On PostgreSQL
+    # the audit log becomes append-only (bot/privacy/audit_guard.py explains the switch).
+    from bot.privacy.audit_guard import install_guard
+    install_guard(op.get_bind())
 
 
 def downgrade() -> None:
-    pass
+    from bot.privacy.audit_guard import DROP_FUNCTION, DROP_TRIGGER
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(DROP_TRIGGER)
+        op.execute(DROP_FUNCTION)
