@@ -22,15 +22,16 @@ class PairOutcome:
     lock_minutes: int = 30
 
 
-def check_pair(conversation_id: str, invoice_number: str, tax_code: str, now: datetime) -> PairOutcome:
+def check_pair(conversation_id: str, invoice_number: str, tax_code: str, now: datetime,
+               client_key: str | None = None) -> PairOutcome:
     settings = get_settings()
     with session_scope() as session:
         result = verify(session, conversation_id=conversation_id, invoice_number=invoice_number,
                         tax_code=tax_code, now=now, max_attempts=settings.verify_max_attempts,
-                        lock_minutes=settings.verify_lock_minutes)
+                        lock_minutes=settings.verify_lock_minutes, client_key=client_key)
         if not result.verified:
             return PairOutcome(result.status, attempts_left=result.attempts_left,
-                               lock_minutes=settings.verify_lock_minutes)
+                               lock_minutes=settings.verify_lock_minutes, client_key=client_key)
         debtor = session.get(Debtor, result.debtor_id)
         return PairOutcome(
             "verified", debtor_id=result.debtor_id, invoice_number=result.invoice_number,
