@@ -151,3 +151,17 @@ async def test_rest_webhook_is_off_unless_enabled(rest_server, monkeypatch, valu
     async with httpx.AsyncClient(timeout=30) as http:
         response = await http.post(rest_server, json={"sender": "guess-1", "message": "ciao"})
     assert response.status_code == status
+
+
+def test_the_lock_reply_says_how_long_the_tax_code_lock_lasts(app_db):
+    from bot.dialogue.identity import check_pair
+    from bot.ledger.db import session_factory
+
+    with session_factory(app_db)() as session:
+        _ledger(session, hit=8)
+    outcomes = [check_pair(f"rest-{i}", f"2026/{i:04d}", CF_MARIO, NOW + timedelta(minutes=i), f"rest:rest-{i}")
+                for i in range(1, 6)]
+    assert [o.status for o in outcomes] == ["failed"] * 4 + ["locked"]
+    assert outcomes[-1].lock_minutes == get_settings().verify_wide_window_minutes == 60
+    later = check_pair("rest-9", "2026/0008", CF_MARIO, NOW + timedelta(minutes=35), "rest:rest-9")
+    assert later.status == "locked" and later.lock_minutes == 30
