@@ -165,3 +165,40 @@ def test_the_lock_reply_says_how_long_the_tax_code_lock_lasts(app_db):
     assert outcomes[-1].lock_minutes == get_settings().verify_wide_window_minutes == 60
     later = check_pair("rest-9", "2026/0008", CF_MARIO, NOW + timedelta(minutes=35), "rest:rest-9")
     assert later.status == "locked" and later.lock_minutes == 30
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    from tests.e2e.live import MODEL, running_servers
+
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` first")
+    with running_servers({}, tmp_path_factory.mktemp("enumeration")) as servers:
+        yield servers
+
+
+@pytest.mark.e2e
+def test_attack_through_the_real_servers_is_stopped_before_the_hit(live):
+    """A known tax code, a new REST sender per guess, FT-2026/00410 ... 00417 (Mario's is the last)."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session as DbSession
+
+    from bot.ledger.models import VerificationAttempt
+
+    replies = []
+    for n in range(410, 418):
+        sender = f"guess-{uuid.uuid4().hex[:10]}"
+        live.rest(sender, "non riesco a pagare, ho perso il lavoro")
+        live.rest(sender, f"FT-2026/00{n}")
+        replies.append(" ".join(r.get("text") or "" for r in live.rest(sender, CF_MARIO)))
+    assert not any("Rossi" in text or "1.240" in text for text in replies), replies[-1]
+    engine = create_engine(live.db_url, future=True)
+    try:
+        with DbSession(engine) as s:
+            attempts = s.execute(select(VerificationAttempt).order_by(VerificationAttempt.id)).scalars().all()
+            # Five failures recorded, then every guess refused unrecorded; the tax code only as a hash.
+            assert [a.succeeded for a in attempts] == [False] * 5
+            assert len({a.tax_key for a in attempts}) == 1 and CF_MARIO not in attempts[0].tax_key
+            assert all(a.client_key and a.client_key.endswith(a.conversation_id) for a in attempts)
+    finally:
+        engine.dispose()
