@@ -17,6 +17,8 @@ export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
+# The plain REST channel (any sender id) for run/demo/test; off in production by default.
+export ENABLE_REST_CHANNEL ?= 1
 
 # Python 3.10 (Rasa 3.6 does not support newer): PYTHON310, then pyenv, then PATH.
 PYTHON310 ?= $(shell (ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null; command -v python3.10) | head -1)

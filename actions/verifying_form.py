@@ -102,7 +102,9 @@ class VerifyingForm(SlotForm):
     async def _attempt(self, dispatcher: CollectingDispatcher, tracker: Tracker, invoice: str,
                        tax_code: str) -> Dict[Text, Any]:
         turn = Turn(dispatcher, tracker)
-        outcome = await Turn.db(check_pair, turn.conversation_id, invoice, tax_code, turn.now)
+        # The client as the channel saw it, else channel + sender id: limits enumeration across conversations.
+        client = str(turn.metadata.get("client") or f"{turn.channel}:{tracker.sender_id}")
+        outcome = await Turn.db(check_pair, turn.conversation_id, invoice, tax_code, turn.now, client)
         slots: Dict[Text, Any] = {"tax_code": None, "language": turn.lang}
         if outcome.status == "verified":
             turn.say("verified", name=outcome.name)

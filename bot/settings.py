@@ -49,6 +49,14 @@ class Settings:
     action_server_url: str
     verify_max_attempts: int
     verify_lock_minutes: int
+    # Limits per tax code given and per client, against enumeration across conversations:
+    # VERIFY_WIDE_MAX_FAILURES failures within VERIFY_WIDE_WINDOW_MINUTES lock for that long.
+    verify_wide_max_failures: int
+    verify_wide_window_minutes: int
+    # Key of the tax-code hash in verification_attempts (set it in production).
+    verify_hash_secret: str
+    # The plain REST channel (local/demo/testing) answers 404 unless ENABLE_REST_CHANNEL=1.
+    enable_rest_channel: bool
     # Channels: each is enabled only when its variables are set (see README).
     telegram_bot_token: str
     telegram_webhook_secret: str
@@ -85,6 +93,10 @@ def load_settings() -> Settings:
         action_server_url=_env("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"),
         verify_max_attempts=_env_int("VERIFY_MAX_ATTEMPTS", 3),
         verify_lock_minutes=_env_int("VERIFY_LOCK_MINUTES", 30),
+        verify_wide_max_failures=_env_int("VERIFY_WIDE_MAX_FAILURES", 5),
+        verify_wide_window_minutes=_env_int("VERIFY_WIDE_WINDOW_MINUTES", 60),
+        verify_hash_secret=_env("VERIFY_HASH_SECRET") or _env("WEBCHAT_TOKEN_SECRET") or "verification-attempts",
+        enable_rest_channel=_env_bool("ENABLE_REST_CHANNEL", False),
         telegram_bot_token=_env("TELEGRAM_BOT_TOKEN"),
         telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET"),
         telegram_api_base_url=_env("TELEGRAM_API_BASE_URL"),

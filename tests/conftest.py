@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from bot.ledger.db import make_engine, session_factory
 from bot.schema import Base  # every table of every room
 
+os.environ.setdefault("ENABLE_REST_CHANNEL", "1")  # the servers the e2e tests start inherit it
+
 
 @pytest.fixture()
 def engine(tmp_path) -> Iterator[Engine]:

@@ -62,3 +62,39 @@ def test_attempts_are_audited_without_the_tax_code(session):
     rows = session.query(AuditLog).all()
     assert {r.action for r in rows} == {"verification.succeeded", "verification.failed"}
     assert all(CF_MARIO not in (r.details or "") and "BNCLRA" not in (r.details or "") for r in rows)
+
+
+def test_attempts_left_count_only_this_conversations_failures(session):
+    _setup(session)
+    # Two strangers fail on the same invoice; the debtor's own first failure still leaves two.
+    for i in range(2):
+        verify(session, conversation_id=f"other-{i}", invoice_number="FT-2026/00417",
+               tax_code="BNCLRA90A41H501Y", now=NOW)
+    mine = verify(session, conversation_id="mine", invoice_number="2026/1187", tax_code=CF_MARIO,
+                  now=NOW + timedelta(minutes=1))
+    assert mine.status == "failed" and mine.attempts_left == 2
+
+
+def test_lock_lasts_from_the_failure_that_reached_the_limit(session):
+    _setup(session)
+    # Failures at 0, 1 and 29 minutes: the third locks until 29 + 30, not until 0 + 30 or 1 + 30.
+    for minute in (0, 1, 29):
+        last = verify(session, conversation_id="c1", invoice_number="FT-2026/00417",
+                      tax_code="BNCLRA90A41H501Y", now=NOW + timedelta(minutes=minute))
+    assert last.status == "locked" and last.locked_until == NOW + timedelta(minutes=59)
+    still = verify(session, conversation_id="c1", invoice_number="FT-2026/00417", tax_code=CF_MARIO,
+                   now=NOW + timedelta(minutes=45))
+    assert still.status == "locked" and still.locked_until == NOW + timedelta(minutes=59)
+    assert verify(session, conversation_id="c1", invoice_number="FT-2026/00417", tax_code=CF_MARIO,
+                  now=NOW + timedelta(minutes=59)).verified
+
+
+def test_tax_code_is_stored_only_as_a_keyed_hash(session):
+    _setup(session)
+    verify(session, conversation_id="c1", invoice_number="2026/1187", tax_code=" rssmra85t10a562s ", now=NOW,
+           client_key="ip:203.0.113.7")
+    row = session.query(VerificationAttempt).one()
+    assert row.client_key == "ip:203.0.113.7"
+    assert row.tax_key and CF_MARIO not in row.tax_key and len(row.tax_key) == 64
+    from bot.verification import tax_key
+    assert row.tax_key == tax_key(CF_MARIO) != tax_key(CF_MARIO, secret="another key")

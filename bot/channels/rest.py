@@ -18,6 +18,7 @@ from bot.channels.formatting import Reply
 from bot.channels.inbound import InboundMessage, handle_inbound
 from bot.channels.outbound import PREFIXES, ChannelOutput, PushTarget, TranscriptOnlyOutput
 from bot.logs import mask_text
+from bot.settings import get_settings
 
 MAX_SENDER_CHARS = 100
 
@@ -74,6 +75,9 @@ class RestInput(InputChannel):
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not get_settings().enable_rest_channel:
+                # Anyone can pick any sender id here, so it is off unless asked for.
+                return response.json({"error": "not found"}, status=404)
             try:
                 body = request.json
             except InvalidUsage:

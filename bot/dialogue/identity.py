@@ -1,6 +1,7 @@
 """The verification step as the forms use it: one call per complete pair."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,15 +23,19 @@ class PairOutcome:
     lock_minutes: int = 30
 
 
-def check_pair(conversation_id: str, invoice_number: str, tax_code: str, now: datetime) -> PairOutcome:
+def check_pair(conversation_id: str, invoice_number: str, tax_code: str, now: datetime,
+               client_key: str | None = None) -> PairOutcome:
     settings = get_settings()
     with session_scope() as session:
         result = verify(session, conversation_id=conversation_id, invoice_number=invoice_number,
                         tax_code=tax_code, now=now, max_attempts=settings.verify_max_attempts,
-                        lock_minutes=settings.verify_lock_minutes)
+                        lock_minutes=settings.verify_lock_minutes, client_key=client_key)
         if not result.verified:
-            return PairOutcome(result.status, attempts_left=result.attempts_left,
-                               lock_minutes=settings.verify_lock_minutes)
+            minutes = settings.verify_lock_minutes
+            if result.locked_until is not None:
+                # The lock that applies may be a longer one (tax code, client): say how long it really is.
+                minutes = max(1, math.ceil((result.locked_until - now).total_seconds() / 60))
+            return PairOutcome(result.status, attempts_left=result.attempts_left, lock_minutes=minutes)
         debtor = session.get(Debtor, result.debtor_id)
         return PairOutcome(
             "verified", debtor_id=result.debtor_id, invoice_number=result.invoice_number,

@@ -169,6 +169,10 @@ class VerificationAttempt(Base):
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(128), nullable=False, index=True)
     invoice_key = Column(String(64), nullable=False, index=True)
+    # Keyed hash (HMAC-SHA256 hex) of the normalised tax code given, never the clear code.
+    tax_key = Column(String(64), nullable=True, index=True)
+    # Who tried: the network client if known, else channel + sender id.
+    client_key = Column(String(128), nullable=True, index=True)
     succeeded = Column(Boolean, nullable=False)
     created_at = Column(DateTime, nullable=False, default=_now, index=True)
 
