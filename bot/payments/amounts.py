@@ -13,6 +13,8 @@ def to_cents(amount: Decimal) -> int:
     """
     if isinstance(amount, float) or not isinstance(amount, (Decimal, int)):
         raise TypeError("amount must be a Decimal")
+    if not Decimal(amount).is_finite():
+        raise ValueError("amount is not a finite number")
     try:
         cents = (Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP) * 100).to_integral_exact()
     except InvalidOperation as exc:

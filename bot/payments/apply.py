@@ -40,7 +40,11 @@ class Applied:
 def apply_payment(session: Session, *, source: str, event_id: str, invoice_id: int, amount: Decimal,
                   paid_on: date, reference: str = "", currency: str = "EUR", kind: str = "payment",
                   instalment_id: int | None = None, promise_id: int | None = None) -> Applied:
-    """Apply one payment exactly once per ``(source, event_id)``; the caller commits."""
+    """Apply one payment exactly once per ``(source, event_id)``; the caller commits.
+
+    ``reference`` defaults to ``source:event_id`` because ``payments`` is unique per
+    (invoice, day, amount, reference): two equal transfers on one day are two payments.
+    """
     if source not in SOURCES:
         raise ValueError(f"unknown payment source {source!r}")
     if not isinstance(amount, Decimal) or amount <= 0:
@@ -56,7 +60,7 @@ def apply_payment(session: Session, *, source: str, event_id: str, invoice_id: i
     if seen:
         return Applied(duplicate=True)
     payment = Payment(creditor_id=invoice.creditor_id, invoice_id=invoice.id, paid_on=paid_on, amount=amount,
-                      reference=reference[:128])
+                      reference=(reference or f"{source}:{event_id}")[:128])
     event = PaymentEvent(creditor_id=invoice.creditor_id, source=source, event_id=event_id[:128], kind=kind[:48],
                          debtor_id=invoice.debtor_id, invoice_id=invoice.id, instalment_id=instalment_id,
                          promise_id=promise_id, amount=amount, currency=currency, paid_on=paid_on)
