@@ -9,5 +9,6 @@ from __future__ import annotations
 from bot.ledger.models import Base
 import bot.outreach.models  # noqa: F401,E402
 import bot.payments.models  # noqa: F401,E402
+import bot.statements.models  # noqa: F401,E402
 
 __all__ = ["Base"]
