@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "bot.handoff.cli",       # agents add
     "bot.outreach.cli",      # outreach run, preview, train, report
     "bot.urls_cli",          # urls
+    "bot.statements.cli",    # import-statement
 )
 
 
