@@ -21,6 +21,7 @@ from bot.handoff import events, quick_actions, relay, sla, streams, texts
 from bot.handoff import service, views
 from bot.handoff.auth import LoginThrottle, verify_password
 from bot.handoff.console_outreach import register_outreach_routes
+from bot.handoff.console_payments import register_payments_routes
 from bot.handoff.service import HandoffError
 from bot.handoff.web import (
     BASE_PATH, STATIC, agent_required, done, form, fragment, read_session, render, revoke, set_session, signer,
@@ -76,6 +77,7 @@ class ConsoleInput(InputChannel):
         _register_pages(bp)
         _register_actions(bp)
         register_outreach_routes(bp)
+        register_payments_routes(bp)
         return bp
 
 
