@@ -9,6 +9,7 @@ one Stripe reports as received, in integer cents.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from dataclasses import dataclass
@@ -130,7 +131,10 @@ class StripeWebhookInput(InputChannel):
 
         @bp.route("/stripe", methods=["POST"])
         async def stripe_webhook(request: Request) -> HTTPResponse:
-            outcome = handle(request.body, request.headers.get("Stripe-Signature"), self.secret, self.tolerance)
+            if not self.secret:
+                return response.text("channel not configured", status=503)
+            outcome = await asyncio.to_thread(handle, request.body, request.headers.get("Stripe-Signature"),
+                                              self.secret, self.tolerance)
             return response.json({"result": outcome.result}, status=outcome.status)
 
         return bp
