@@ -114,11 +114,12 @@ class PlanSubmit(SubmitAction):
             return "declined"
         option = next(o for o in slots("plan_options") if o["index"] == int(slots("plan_choice")))
         schedule = schedule_for_template(option)
-        await Turn.db(records.record_plan, debtor_id=turn.debtor_id, conversation_id=turn.conversation_id,
-                      channel=turn.channel,
-                      instalments=[(i["number"], i["due_date"], i["amount"]) for i in schedule])
+        plan_id = await Turn.db(records.record_plan, debtor_id=turn.debtor_id, conversation_id=turn.conversation_id,
+                                channel=turn.channel,
+                                instalments=[(i["number"], i["due_date"], i["amount"]) for i in schedule])
         view = await Turn.db(balance_view, turn.debtor_id, turn.today, turn.conversation_id, "plan")
-        pay = debtor_payment_context(view, slots("verified_invoice"))
+        pay = await Turn.db(debtor_payment_context, view, slots("verified_invoice"), schedule[0]["amount"],
+                            ("plan", plan_id))
         turn.say("plan_recorded", count=len(schedule), first_amount=schedule[0]["amount"],
                  first_due=schedule[0]["due_date"], iban=pay["iban"], reference=pay["reference"],
                  pay_link=pay["pay_link"])

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "bot.outreach.cli",      # outreach run, preview, train, report
     "bot.urls_cli",          # urls
     "bot.privacy.cli",       # privacy export/erase/retention, audit
+    "bot.statements.cli",    # import-statement
 )
 
 

@@ -85,6 +85,14 @@ def check_payment_claim(*, debtor_id: int, invoice_id: int | None, paid_on: date
         target = invoice_id or _oldest_open_invoice(session, debtor_id)
         if target is None:
             return ClaimOutcome(matched=True)  # nothing open: the ledger already agrees with the debtor
+        from bot.statements.claims import match_claim_to_statement
+
+        line = match_claim_to_statement(session, session.get(Invoice, target), paid_on, amount, reference,
+                                        conversation_id)
+        if line is not None:  # the transfer is in an imported statement nobody had placed yet
+            audit(session, actor="bot", action="claim.matched_statement", entity="statement_line",
+                  entity_id=line.id, conversation_id=conversation_id)
+            return ClaimOutcome(matched=True)
         case = ReconciliationCase(invoice_id=target, claimed_paid_on=paid_on, claimed_amount=amount,
                                   claimed_reference=(reference or "")[:128], conversation_id=conversation_id)
         session.add(case)

@@ -72,21 +72,38 @@ def invoice_id_of(invoice_number: str | None) -> int | None:
         return int(invoice.id) if invoice else None
 
 
-def payment_context(invoice_number: str | None, debtor_ref: str = "", total: Decimal | None = None) -> dict[str, Any]:
+def payment_context(invoice_number: str | None, debtor_ref: str = "", total: Decimal | None = None,
+                    subject: tuple[str, int | None] = ("invoice", None)) -> dict[str, Any]:
     creditor = get_creditor()
     invoice = invoice_number or ""
+    # An amount-exact provider link (Stripe Checkout) when configured, else the creditor's link.
+    link = _provider_link(invoice, total, subject) if invoice and total else None
     return {
         "iban": creditor.iban, "bic": creditor.bic,
         "reference": creditor.payment_reference(invoice, debtor_ref) if invoice else "",
-        "pay_link": creditor.pay_link_for(invoice) if invoice else "",
+        "pay_link": link or (creditor.pay_link_for(invoice) if invoice else ""),
         "total": total,
     }
 
 
+def _provider_link(invoice_number: str, amount: Decimal, subject: tuple[str, int | None]) -> str | None:
+    import os
+
+    from bot.payments.providers import payment_link_for
+
+    if not os.environ.get("STRIPE_API_KEY"):
+        return None  # bank transfer: today's text, no lookup
+    invoice_id = invoice_id_of(invoice_number)
+    if invoice_id is None:
+        return None
+    return payment_link_for(subject[0], subject[1] or invoice_id, invoice_id, amount)
+
+
 def debtor_payment_context(view: BalanceView, verified_invoice: str | None,
-                           total: Decimal | None = None) -> dict[str, Any]:
+                           total: Decimal | None = None,
+                           subject: tuple[str, int | None] = ("invoice", None)) -> dict[str, Any]:
     """Pay instructions for a verified debtor: the reference names the invoice in question."""
-    return payment_context(verified_invoice or view.first_open_number, view.debtor_ref, total)
+    return payment_context(verified_invoice or view.first_open_number, view.debtor_ref, total, subject)
 
 
 def plan_options(balance: Decimal, today: date, sustainable: Decimal | None,

@@ -23,6 +23,7 @@ from bot.handoff.auth import LoginThrottle, verify_password
 from bot.handoff.console_outreach import register_outreach_routes
 from bot.handoff.console_privacy import register_privacy_routes
 from bot.privacy.audit_events import record_agent_view
+from bot.handoff.console_payments import register_payments_routes
 from bot.handoff.service import HandoffError
 from bot.handoff.web import (
     BASE_PATH, STATIC, agent_required, done, form, fragment, read_session, render, revoke, set_session, signer,
@@ -79,6 +80,7 @@ class ConsoleInput(InputChannel):
         _register_actions(bp)
         register_outreach_routes(bp)
         register_privacy_routes(bp)
+        register_payments_routes(bp)
         return bp
 
 

@@ -32,6 +32,7 @@ from bot.ledger.models import (
     ContactPreference, Conversation, Debtor, Dispute, Handoff, Invoice, NpsResponse, Payment, PaymentPlan,
     PlanInstalment, PromiseToPay, ReconciliationCase,
 )
+from bot.kpi.payment_kpis import payment_kpis
 from bot.nps.stats import breakdown, summarise
 
 ZERO = Decimal("0.00")
@@ -314,6 +315,7 @@ def compute_kpis(session: Session, *, since: date | None = None, until: date | N
         "handoffs": handoffs,
         "opt_outs": _opt_outs(session, w, attr, splits),
         "nps": _nps(session, w, splits),
+        "payments": payment_kpis(session, since, as_of),  # DSO, time to recover, instalments, by source
     }
     for dim in ("channel", "language"):
         rows = splits.rows(dim)

@@ -1,0 +1,138 @@
+"""``apply_payment``: the one way money reaches the ledger (Stripe, bank statement, file).
+
+It books the ``Payment``, records the provider event so it is applied once, cancels the
+queued reminders about what was paid, marks instalments paid, completes plans and keeps
+promises. The thank-you is not sent from here: the outreach planner plans it from the new
+``Payment`` row within the contact rules (hours, caps, channel consent), so a payment
+arriving at 3 a.m. is thanked in the morning.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.ledger.models import Invoice, Payment, PaymentPlan, PromiseToPay
+from bot.ledger.repository import audit, paid_total
+from bot.outreach.models import OutboxMessage
+from bot.payments.amounts import CENT
+from bot.payments.models import PaymentEvent
+
+SOURCES = ("stripe", "statement", "import", "agent")
+
+
+@dataclass
+class Applied:
+    """What one call did; ``duplicate`` means the event had been applied before."""
+
+    duplicate: bool = False
+    payment_id: int | None = None
+    cancelled_reminders: int = 0
+    instalments_paid: list[int] = field(default_factory=list)
+    plans_completed: list[int] = field(default_factory=list)
+    promises_kept: list[int] = field(default_factory=list)
+
+
+def apply_payment(session: Session, *, source: str, event_id: str, invoice_id: int, amount: Decimal,
+                  paid_on: date, reference: str = "", currency: str = "EUR", kind: str = "payment",
+                  instalment_id: int | None = None, promise_id: int | None = None) -> Applied:
+    """Apply one payment exactly once per ``(source, event_id)``; the caller commits.
+
+    ``reference`` defaults to ``source:event_id`` because ``payments`` is unique per
+    (invoice, day, amount, reference): two equal transfers on one day are two payments.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown payment source {source!r}")
+    if not isinstance(amount, Decimal) or amount <= 0:
+        raise ValueError("amount must be a positive Decimal")
+    amount = amount.quantize(CENT)
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise ValueError("unknown invoice")
+    if currency != invoice.currency:
+        raise ValueError("currency does not match the invoice")
+    seen = session.execute(select(PaymentEvent.id).where(PaymentEvent.source == source,
+                                                         PaymentEvent.event_id == event_id)).first()
+    if seen:
+        return Applied(duplicate=True)
+    payment = Payment(creditor_id=invoice.creditor_id, invoice_id=invoice.id, paid_on=paid_on, amount=amount,
+                      reference=(reference or f"{source}:{event_id}")[:128])
+    event = PaymentEvent(creditor_id=invoice.creditor_id, source=source, event_id=event_id[:128], kind=kind[:48],
+                         debtor_id=invoice.debtor_id, invoice_id=invoice.id, instalment_id=instalment_id,
+                         promise_id=promise_id, amount=amount, currency=currency, paid_on=paid_on)
+    try:
+        with session.begin_nested():  # a concurrent delivery of the same event loses here
+            session.add(payment)
+            session.flush()
+            event.payment_id = payment.id
+            session.add(event)
+            session.flush()
+    except IntegrityError:
+        return Applied(duplicate=True)
+    result = Applied(payment_id=payment.id)
+    _move_plans(session, invoice, amount, instalment_id, result)
+    _keep_promises(session, invoice, promise_id, result)
+    result.cancelled_reminders = _cancel_reminders(session, invoice, result)
+    audit(session, actor=source, action="payment_applied", entity="invoice", entity_id=str(invoice.id),
+          details={"event": event.id, "source": source}, creditor_id=invoice.creditor_id)
+    return result
+
+
+def _move_plans(session: Session, invoice: Invoice, amount: Decimal, instalment_id: int | None,
+                result: Applied) -> None:
+    """Mark the named instalment paid, or the oldest unpaid ones the amount covers."""
+    plans = session.execute(select(PaymentPlan).where(PaymentPlan.debtor_id == invoice.debtor_id,
+                                                      PaymentPlan.status == "active")).scalars().all()
+    for plan in plans:
+        unpaid = sorted((i for i in plan.instalments if not i.paid), key=lambda i: (i.due_date, i.number))
+        if instalment_id is not None:
+            unpaid = [i for i in unpaid if i.id == instalment_id]
+        left = amount
+        for inst in unpaid:
+            if left < inst.amount:
+                break
+            inst.paid = True
+            left -= inst.amount
+            result.instalments_paid.append(inst.id)
+        if plan.instalments and all(i.paid for i in plan.instalments):
+            plan.status = "completed"
+            result.plans_completed.append(plan.id)
+
+
+def _keep_promises(session: Session, invoice: Invoice, promise_id: int | None, result: Applied) -> None:
+    """A promise is kept once the payments since it was made reach its amount."""
+    stmt = select(PromiseToPay).where(PromiseToPay.debtor_id == invoice.debtor_id, PromiseToPay.status == "open")
+    if promise_id is not None:
+        stmt = stmt.where(PromiseToPay.id == promise_id)
+    for promise in session.execute(stmt).scalars():
+        if promise.invoice_id is not None and promise.invoice_id != invoice.id:
+            continue
+        since = session.execute(select(PaymentEvent.amount).where(
+            PaymentEvent.debtor_id == invoice.debtor_id,
+            PaymentEvent.created_at >= promise.created_at)).scalars().all()
+        if sum(since, Decimal("0.00")) >= promise.amount:
+            promise.status = "kept"
+            result.promises_kept.append(promise.id)
+
+
+def _cancel_reminders(session: Session, invoice: Invoice, result: Applied) -> int:
+    """Skip the queued reminders about what is now paid (not yet claimed by a worker)."""
+    conditions = []
+    if paid_total(session, invoice.id) >= invoice.amount_due:
+        conditions.append((OutboxMessage.subject_kind == "invoice") & (OutboxMessage.subject_id == invoice.id))
+    if result.instalments_paid:
+        conditions.append((OutboxMessage.subject_kind == "instalment")
+                          & OutboxMessage.subject_id.in_(result.instalments_paid))
+    if result.promises_kept:
+        conditions.append((OutboxMessage.subject_kind == "promise")
+                          & OutboxMessage.subject_id.in_(result.promises_kept))
+    total = 0
+    for cond in conditions:
+        res = session.execute(update(OutboxMessage).where(OutboxMessage.status == "queued", cond)
+                              .values(status="skipped", skip_reason="paid").execution_options(synchronize_session=False))
+        total += res.rowcount or 0
+    return total
