@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot.privacy.audit_guard import audit_maintenance
 from bot.privacy.inventory import (
-    ANONYMISE, DEBTOR_REDUCED, ERASE, HOLD, LEGAL_HOLD_YEARS, NO_DEBTOR_DATA, POLICY, SUPPRESS,
+    ANONYMISE, DEBTOR_REDUCED, ERASE, HOLD, LEGAL_HOLD_YEARS, NO_DEBTOR_DATA, POLICY, REDACT, REDACTED_COLUMNS,
+    SUPPRESS,
     debtor_keys, row_filter, tables, tracker_table,
 )
 
@@ -105,6 +106,13 @@ def erase_debtor(session: Session, debtor_ref: str, *, today: date | None = None
                 count = session.execute(sa.update(table).where(where).values(debtor_id=None)).rowcount
                 receipt.stores.append(StoreReceipt(table.name, "suppressed", count,
                                                    "opt-outs kept without the debtor link so they stay honoured"))
+            elif policy == REDACT:
+                blank = REDACTED_COLUMNS[table.name]
+                # Only rows not yet redacted, so a repeated request changes (and counts) nothing.
+                pending = sa.or_(*[table.c[c].isnot(None) if v is None else table.c[c] != v for c, v in blank.items()])
+                count = session.execute(sa.update(table).where(where, pending).values(**blank)).rowcount
+                receipt.stores.append(StoreReceipt(table.name, "anonymised", count,
+                                                   "accounting record kept, names and free text blanked"))
             elif policy == ANONYMISE:
                 count = session.execute(sa.update(table).where(where).where(
                     table.c.action.notlike("privacy.%"), sa.or_(table.c.details.is_(None), table.c.details != ERASED_MARK,

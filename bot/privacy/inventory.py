@@ -19,6 +19,7 @@ HOLD = "hold"              # kept under a legal obligation, identifying fields r
 SUPPRESS = "suppress"      # kept detached from the debtor so an objection keeps being honoured
 ANONYMISE = "anonymise"    # kept, personal fields blanked (the audit log)
 NO_DEBTOR_DATA = "none"    # holds no debtor's personal data
+REDACT = "redact"          # kept (accounting evidence, dedupe key), free-text and link fields blanked
 
 POLICY: dict[str, str] = {
     "debtors": HOLD,               # name + tax code stay while an invoice is held (art. 2220 c.c.)
@@ -42,6 +43,16 @@ POLICY: dict[str, str] = {
     "outreach_assignments": ERASE,
     "outreach_pauses": ERASE,
     "alembic_version": NO_DEBTOR_DATA,
+    # The dedupe key of an applied payment must survive, or a replayed event would pay twice;
+    # it stays with its (held) invoice.
+    "payment_events": REDACT,
+    # A bank line is an accounting record (and its txn id keeps re-imports idempotent); the
+    # payer's name and remittance text are what identify the debtor.
+    "statement_lines": REDACT,
+}
+REDACTED_COLUMNS: dict[str, dict[str, Any]] = {
+    "payment_events": {"debtor_id": None},
+    "statement_lines": {"remittance": "", "counterparty": "", "debtor_id": None, "allocations": "[]"},
 }
 # Columns reduced on the held debtor row; name and tax code are what an invoice must carry.
 DEBTOR_REDUCED = {"phone": None, "email": None, "vulnerable": False}

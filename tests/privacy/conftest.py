@@ -18,6 +18,8 @@ from bot.ledger.models import (
 )
 from bot.ledger.repository import audit
 from bot.outreach.models import OutboxMessage, OutreachAssignment, OutreachPause
+from bot.payments.models import PaymentEvent
+from bot.statements.models import StatementLine
 from tests.factories import add_debtor, add_invoice, add_payment
 
 TODAY = date(2026, 12, 3)
@@ -83,6 +85,10 @@ def populate(session, ref: str, phone: str, email: str | None, secret: str, conv
                               template="due", text=f"Gentile cliente {secret}", status="sent", created_at=when))
     session.add(OutreachAssignment(debtor_id=debtor.id, step="due", variant="a"))
     session.add(OutreachPause(scope="debtor", debtor_id=debtor.id, reason="hardship"))
+    session.add(PaymentEvent(source="stripe", event_id=f"evt_{ref}", debtor_id=debtor.id, invoice_id=held.id,
+                             amount=Decimal("100.00"), paid_on=date(2026, 10, 1)))
+    session.add(StatementLine(txn_id=f"TX-{ref}", booked_on=date(2026, 10, 1), amount=Decimal("100.00"),
+                              remittance=f"saldo fattura {secret}", counterparty=f"{secret} srl", debtor_id=debtor.id))
     for entry in (
         audit(session, actor="bot", action="disclosure.balance", conversation_id=conv,
               details={"channel": "whatsapp", "invoices": [held.invoice_number], "said": secret}),

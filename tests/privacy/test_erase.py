@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from bot.ledger.models import Debtor, Dispute, Invoice, Payment
 from bot.privacy.erase import ERASED_MARK, erase_debtor
 from bot.privacy.inventory import (
-    ANONYMISE, ERASE, HOLD, NO_DEBTOR_DATA, POLICY, SUPPRESS, debtor_keys, row_filter, tables,
+    ANONYMISE, ERASE, HOLD, NO_DEBTOR_DATA, POLICY, REDACT, REDACTED_COLUMNS, SUPPRESS, debtor_keys, row_filter,
+    tables,
 )
 from bot.schema import Base
 from tests.privacy.conftest import EMAIL_1, EVENTS, PHONE_1, PHONE_2, SECRET_1, SECRET_2, TODAY
@@ -49,7 +50,8 @@ def test_every_table_is_declared() -> None:
     # A new table must say what erasure does with it (erase, hold, suppress, anonymise or none).
     undeclared = {t.name for t in Base.metadata.sorted_tables} - set(POLICY)
     assert not undeclared, f"declare these tables in bot/privacy/inventory.py POLICY: {sorted(undeclared)}"
-    assert set(POLICY.values()) <= {ERASE, HOLD, SUPPRESS, ANONYMISE, NO_DEBTOR_DATA}
+    assert set(POLICY.values()) <= {ERASE, HOLD, SUPPRESS, ANONYMISE, REDACT, NO_DEBTOR_DATA}
+    assert set(REDACTED_COLUMNS) == {t for t, p in POLICY.items() if p == REDACT}
 
 
 def test_erasure_leaves_no_personal_data_in_any_store(world) -> None:
@@ -67,6 +69,10 @@ def test_erasure_leaves_no_personal_data_in_any_store(world) -> None:
             assert after.get(table.name, 0) == 0, table.name
         elif policy == SUPPRESS:
             assert after[table.name] == 0, table.name  # no longer linked to the debtor
+        elif policy == REDACT:  # kept, the debtor link and free text blanked
+            with world.engine.connect() as conn:
+                rows = conn.execute(sa.select(table)).mappings().all()
+            assert rows and not any(r["debtor_id"] == world.d1 for r in rows), table.name
     assert after["events"] == 0
     text = _all_text(world.engine)
     for personal in (SECRET_1, EMAIL_1, "wa:d1"):
