@@ -23,7 +23,8 @@ from bot.handoff.auth import LoginThrottle, verify_password
 from bot.handoff.console_outreach import register_outreach_routes
 from bot.handoff.service import HandoffError
 from bot.handoff.web import (
-    BASE_PATH, STATIC, agent_required, done, form, fragment, read_session, render, revoke, set_session, signer,
+    BASE_PATH, STATIC, add_security_headers, agent_required, done, form, fragment, read_session, render, revoke,
+    set_session, signer,
 )
 from bot.ledger.db import session_scope
 
@@ -71,6 +72,7 @@ class ConsoleInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("console_webhook", __name__)
+        bp.middleware(add_security_headers, "response")
         _register_lifecycle(bp)
         _register_auth_routes(bp)
         _register_pages(bp)
@@ -189,7 +191,10 @@ def _register_pages(bp: Blueprint) -> None:
     @bp.route("/h/<handoff_id:int>/messages.json", methods=["GET"])
     @agent_required
     async def messages_json(request: Request, handoff_id: int) -> HTTPResponse:
-        after = int(request.args.get("after", "0") or 0)
+        after = _cursor(request)
+        if after is None:
+            return response.json({"ok": False, "code": "bad_after", "message": "after must be a message id"},
+                                 status=400)
         state = await _db(views.messages_after, handoff_id, after)
         if state is None:
             return response.json({"ok": False, "code": "not_found"}, status=404)
@@ -200,7 +205,11 @@ def _register_pages(bp: Blueprint) -> None:
     @agent_required
     async def conversation_stream(request: Request, handoff_id: int) -> None:
         session, sign = request.ctx.console_session, request.ctx.signer
-        cursor = {"after": int(request.args.get("after", "0") or 0)}
+        after = _cursor(request)
+        if after is None:
+            return response.json({"ok": False, "code": "bad_after", "message": "after must be a message id"},
+                                 status=400)
+        cursor = {"after": after}
         conversation_id = await _db(views.conversation_id_of, handoff_id)
         if conversation_id is None:
             return response.json({"ok": False, "code": "not_found"}, status=404)
@@ -317,6 +326,12 @@ def _register_actions(bp: Blueprint) -> None:
     async def opt_out(request: Request, handoff_id: int) -> tuple[str, str, dict]:
         code = await _db(quick_actions.opt_out, handoff_id, agent(request))
         return code, await _db(views.conversation_id_of, handoff_id), {}
+
+
+def _cursor(request: Request) -> Optional[int]:
+    """``?after=`` as a non-negative message id (absent means 0); ``None`` when it is not one."""
+    raw = request.args.get("after", "0") or "0"
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
 
 
 def _int(raw: str) -> Optional[int]:
