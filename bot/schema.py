@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from bot.ledger.models import Base
 import bot.outreach.models  # noqa: F401,E402
+import bot.handoff.models  # noqa: F401,E402
 
 __all__ = ["Base"]

@@ -19,7 +19,8 @@ from sanic.response import HTTPResponse
 
 from bot.handoff import events, quick_actions, relay, sla, streams, texts
 from bot.handoff import service, views
-from bot.handoff.auth import LoginThrottle, verify_password
+from bot.handoff.auth import verify_password
+from bot.handoff.revocations import LoginThrottle
 from bot.handoff.console_outreach import register_outreach_routes
 from bot.handoff.service import HandoffError
 from bot.handoff.web import (
@@ -31,6 +32,12 @@ from bot.ledger.db import session_scope
 log = logging.getLogger(__name__)
 STATIC_FILES = {"console.css": "text/css", "console.js": "application/javascript"}
 _throttle = LoginThrottle()
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the proxy-reported one only when Sanic is told to trust the proxy
+    (``FORWARDED_SECRET``/``REAL_IP_HEADER``/``PROXIES_COUNT``), never a raw header."""
+    return request.remote_addr or request.ip or ""
 
 
 def _check_login(username: str, password: str) -> Optional[tuple[str, str]]:
@@ -103,7 +110,7 @@ def _register_auth_routes(bp: Blueprint) -> None:
     @bp.route("/", methods=["GET"])
     async def index(request: Request) -> HTTPResponse:
         sign = signer()
-        session = read_session(request, sign) if sign else None
+        session = await read_session(request, sign) if sign else None
         return response.redirect(f"{BASE_PATH}/queue" if session and session.logged_in else f"{BASE_PATH}/login")
 
     @bp.route("/login", methods=["GET"])
@@ -112,7 +119,7 @@ def _register_auth_routes(bp: Blueprint) -> None:
         if sign is None:
             return response.text("console not configured", status=503)
         lang = request.args.get("lang", "it")
-        session = read_session(request, sign) or sign.new(lang=lang)
+        session = await read_session(request, sign) or sign.new(lang=lang)
         session = sign.with_lang(session, lang) if "lang" in request.args else session
         return set_session(render("login.html", session, sign, error=request.args.get("err")), sign, session)
 
@@ -121,26 +128,27 @@ def _register_auth_routes(bp: Blueprint) -> None:
         sign = signer()
         if sign is None:
             return response.text("console not configured", status=503)
-        session = read_session(request, sign)
+        session = await read_session(request, sign)
         if session is None or not sign.check_csrf(session, form(request, "csrf")):
             return response.redirect(f"{BASE_PATH}/login?err=csrf")
         username = form(request, "username").strip().lower()[:64]
-        if _throttle.locked(username):
+        address = client_address(request)
+        if await _db(_throttle.locked, username, address):
             return response.redirect(f"{BASE_PATH}/login?err=locked")
         found = await _db(_check_login, username, form(request, "password"))
         if found is None:
-            _throttle.failed(username)
+            await _db(_throttle.failed, username, address)
             log.info("console login failed")
             return response.redirect(f"{BASE_PATH}/login?err=login")
-        _throttle.succeeded(username)
-        revoke(session)  # a fresh session id after login: no fixation
+        await _db(_throttle.succeeded, username, address)
+        await revoke(session, sign)  # a fresh session id after login: no fixation
         fresh = sign.new(username=found[0], lang=found[1])
         return set_session(response.redirect(f"{BASE_PATH}/queue"), sign, fresh)
 
     @bp.route("/logout", methods=["POST"])
     @agent_required
     async def logout(request: Request) -> HTTPResponse:
-        revoke(request.ctx.console_session)
+        await revoke(request.ctx.console_session, request.ctx.signer)
         return set_session(response.redirect(f"{BASE_PATH}/login"), request.ctx.signer, None)
 
     @bp.route("/lang", methods=["POST"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 from urllib.parse import quote
@@ -13,7 +14,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.handoff import i18n, service
+from bot.handoff import i18n, revocations, service
 from bot.handoff.auth import ConsoleSession, SessionSigner
 from bot.ledger.db import session_scope
 from bot.settings import get_settings
@@ -25,7 +26,6 @@ STATIC = Path(__file__).resolve().parents[1] / "web" / "console"
 
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
-_revoked: set[str] = set()  # nonces of sessions logged out in this process
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,18 @@ def signer() -> SessionSigner | None:
     return SessionSigner(secret) if secret else None
 
 
-def read_session(request: Request, sign: SessionSigner) -> ConsoleSession | None:
+async def read_session(request: Request, sign: SessionSigner) -> ConsoleSession | None:
+    """The cookie's session, unless it is forged, expired or logged out (in any process)."""
     session = sign.loads(request.cookies.get(COOKIE))
-    return None if session is None or session.nonce in _revoked else session
+    if session is None or await asyncio.to_thread(revocations.is_revoked, session.nonce):
+        return None
+    return session
 
 
-def revoke(session: ConsoleSession) -> None:
-    _revoked.add(session.nonce)
+async def revoke(session: ConsoleSession, sign: SessionSigner) -> None:
+    """Refuse this session from now on, everywhere, until its cookie would have expired."""
+    expires_at = datetime.utcfromtimestamp(session.issued + sign.max_age)
+    await asyncio.to_thread(revocations.revoke, session.nonce, expires_at)
 
 
 def set_session(resp: HTTPResponse, sign: SessionSigner, session: ConsoleSession | None) -> HTTPResponse:
@@ -136,7 +141,7 @@ def agent_required(handler: Handler) -> Handler:
         sign = signer()
         if sign is None:
             return response.text("console not configured", status=503)
-        session = read_session(request, sign)
+        session = await read_session(request, sign)
         agent = await asyncio.to_thread(_load_agent, session.username) if session and session.logged_in else None
         if session is None or agent is None:
             if request.method == "GET" and not wants_json(request):

@@ -5,7 +5,7 @@ import httpx
 import pytest
 
 from bot.handoff.web import SECURITY_HEADERS
-from tests.handoff.conftest import add_agent, login, queue
+from tests.handoff.conftest import add_agent, csrf_of, login, queue
 
 JSON = {"Accept": "application/json"}
 
@@ -69,3 +69,43 @@ def test_known_flash_codes_are_translated(console):
     assert "Già presa in carico da un collega." in client.get("/queue", params={"err": "taken"}).text
     # ?err= is for error codes only: a success code there is not shown as an error
     assert 'class="flash' not in client.get("/queue", params={"err": "sent"}).text
+
+
+def test_a_logged_out_cookie_is_refused_by_a_fresh_server_on_the_same_database(console):
+    from tests.handoff.server import ConsoleServer, console_process
+
+    add_agent()
+    client = login(console.url)
+    cookie = client.cookies.get("console_session")
+    token = csrf_of(client.get("/queue").text)
+    assert client.post("/logout", data={"csrf": token}).status_code == 302
+    console.stop()  # the server that saw the logout is gone: nothing is left in its memory
+    fresh = ConsoleServer().start()
+    try:
+        stale = httpx.Client(base_url=fresh.url, follow_redirects=False, cookies={"console_session": cookie})
+        assert stale.get("/queue").headers["location"].endswith("/login")
+        assert stale.get("/queue.json", headers=JSON).status_code == 401
+        assert login(fresh.url).get("/queue").status_code == 200  # a new login still works
+    finally:
+        fresh.stop()
+    with console_process() as other_process:  # shares no memory with this test process
+        stale = httpx.Client(base_url=other_process, follow_redirects=False, cookies={"console_session": cookie})
+        assert stale.get("/queue").headers["location"].endswith("/login")
+
+
+def test_repeated_wrong_passwords_lock_the_login_across_servers(console):
+    from tests.handoff.server import console_process
+
+    add_agent()
+
+    def attempt(url: str, password: str) -> str:
+        client = httpx.Client(base_url=url, follow_redirects=False)
+        page = client.get("/login")
+        answer = client.post("/login", data={"csrf": csrf_of(page.text), "username": "giulia",
+                                             "password": password})
+        return answer.headers["location"]
+
+    for _ in range(5):
+        assert attempt(console.url, "wrong-password").endswith("err=login")
+    with console_process() as other_process:  # the lock is in the database: another process refuses too
+        assert attempt(other_process, "correct-horse-battery").endswith("err=locked")
