@@ -11,5 +11,6 @@ import bot.outreach.models  # noqa: F401,E402
 import bot.privacy.audit_guard  # noqa: F401,E402  (append-only trigger on audit_log)
 import bot.payments.models  # noqa: F401,E402
 import bot.statements.models  # noqa: F401,E402
+import bot.handoff.models  # noqa: F401,E402
 
 __all__ = ["Base"]

@@ -2,7 +2,7 @@
 
 Passwords: scrypt (standard library) with a per-user random salt, compared in constant time.
 Sessions: a signed (HMAC-SHA256, key ``CONSOLE_SECRET``) cookie carrying the username, a
-random nonce and the issue time; nothing to store server-side. CSRF: every form carries
+random nonce and the issue time; only logouts are stored (``bot.handoff.revocations``). CSRF: every form carries
 HMAC(nonce), so a page of another site cannot post on an agent's behalf.
 """
 from __future__ import annotations
@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 import time
 from dataclasses import asdict, dataclass, replace
 
@@ -114,27 +113,3 @@ class SessionSigner:
 
     def check_csrf(self, session: ConsoleSession, token: str | None) -> bool:
         return bool(token) and hmac.compare_digest(token, self.csrf_token(session))
-
-
-class LoginThrottle:
-    """Slows down password guessing: a few failures lock the username for a while."""
-
-    def __init__(self, max_failures: int = MAX_FAILURES, lock_seconds: int = LOCK_SECONDS) -> None:
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-        self.max_failures, self.lock_seconds = max_failures, lock_seconds
-
-    def locked(self, username: str, now: float | None = None) -> bool:
-        now = now or time.time()
-        with self._lock:
-            recent = [t for t in self._failures.get(username, []) if now - t < self.lock_seconds]
-            self._failures[username] = recent
-            return len(recent) >= self.max_failures
-
-    def failed(self, username: str, now: float | None = None) -> None:
-        with self._lock:
-            self._failures.setdefault(username, []).append(now or time.time())
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(username, None)

@@ -19,20 +19,28 @@ from sanic.response import HTTPResponse
 
 from bot.handoff import events, quick_actions, relay, sla, streams, texts
 from bot.handoff import service, views
-from bot.handoff.auth import LoginThrottle, verify_password
+from bot.handoff.auth import verify_password
+from bot.handoff.revocations import LoginThrottle
 from bot.handoff.console_outreach import register_outreach_routes
 from bot.handoff.console_privacy import register_privacy_routes
 from bot.privacy.audit_events import record_agent_view
 from bot.handoff.console_payments import register_payments_routes
 from bot.handoff.service import HandoffError
 from bot.handoff.web import (
-    BASE_PATH, STATIC, agent_required, done, form, fragment, read_session, render, revoke, set_session, signer,
+    BASE_PATH, STATIC, add_security_headers, agent_required, done, form, fragment, read_session, render, revoke,
+    set_session, signer,
 )
 from bot.ledger.db import session_scope
 
 log = logging.getLogger(__name__)
 STATIC_FILES = {"console.css": "text/css", "console.js": "application/javascript"}
 _throttle = LoginThrottle()
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the proxy-reported one only when Sanic is told to trust the proxy
+    (``FORWARDED_SECRET``/``REAL_IP_HEADER``/``PROXIES_COUNT``), never a raw header."""
+    return request.remote_addr or request.ip or ""
 
 
 def _check_login(username: str, password: str) -> Optional[tuple[str, str]]:
@@ -74,6 +82,7 @@ class ConsoleInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("console_webhook", __name__)
+        bp.middleware(add_security_headers, "response")
         _register_lifecycle(bp)
         _register_auth_routes(bp)
         _register_pages(bp)
@@ -106,7 +115,7 @@ def _register_auth_routes(bp: Blueprint) -> None:
     @bp.route("/", methods=["GET"])
     async def index(request: Request) -> HTTPResponse:
         sign = signer()
-        session = read_session(request, sign) if sign else None
+        session = await read_session(request, sign) if sign else None
         return response.redirect(f"{BASE_PATH}/queue" if session and session.logged_in else f"{BASE_PATH}/login")
 
     @bp.route("/login", methods=["GET"])
@@ -115,7 +124,7 @@ def _register_auth_routes(bp: Blueprint) -> None:
         if sign is None:
             return response.text("console not configured", status=503)
         lang = request.args.get("lang", "it")
-        session = read_session(request, sign) or sign.new(lang=lang)
+        session = await read_session(request, sign) or sign.new(lang=lang)
         session = sign.with_lang(session, lang) if "lang" in request.args else session
         return set_session(render("login.html", session, sign, error=request.args.get("err")), sign, session)
 
@@ -124,26 +133,27 @@ def _register_auth_routes(bp: Blueprint) -> None:
         sign = signer()
         if sign is None:
             return response.text("console not configured", status=503)
-        session = read_session(request, sign)
+        session = await read_session(request, sign)
         if session is None or not sign.check_csrf(session, form(request, "csrf")):
             return response.redirect(f"{BASE_PATH}/login?err=csrf")
         username = form(request, "username").strip().lower()[:64]
-        if _throttle.locked(username):
+        address = client_address(request)
+        if await _db(_throttle.locked, username, address):
             return response.redirect(f"{BASE_PATH}/login?err=locked")
         found = await _db(_check_login, username, form(request, "password"))
         if found is None:
-            _throttle.failed(username)
+            await _db(_throttle.failed, username, address)
             log.info("console login failed")
             return response.redirect(f"{BASE_PATH}/login?err=login")
-        _throttle.succeeded(username)
-        revoke(session)  # a fresh session id after login: no fixation
+        await _db(_throttle.succeeded, username, address)
+        await revoke(session, sign)  # a fresh session id after login: no fixation
         fresh = sign.new(username=found[0], lang=found[1])
         return set_session(response.redirect(f"{BASE_PATH}/queue"), sign, fresh)
 
     @bp.route("/logout", methods=["POST"])
     @agent_required
     async def logout(request: Request) -> HTTPResponse:
-        revoke(request.ctx.console_session)
+        await revoke(request.ctx.console_session, request.ctx.signer)
         return set_session(response.redirect(f"{BASE_PATH}/login"), request.ctx.signer, None)
 
     @bp.route("/lang", methods=["POST"])
@@ -195,7 +205,10 @@ def _register_pages(bp: Blueprint) -> None:
     @bp.route("/h/<handoff_id:int>/messages.json", methods=["GET"])
     @agent_required
     async def messages_json(request: Request, handoff_id: int) -> HTTPResponse:
-        after = int(request.args.get("after", "0") or 0)
+        after = _cursor(request)
+        if after is None:
+            return response.json({"ok": False, "code": "bad_after", "message": "after must be a message id"},
+                                 status=400)
         state = await _db(views.messages_after, handoff_id, after)
         if state is None:
             return response.json({"ok": False, "code": "not_found"}, status=404)
@@ -206,7 +219,11 @@ def _register_pages(bp: Blueprint) -> None:
     @agent_required
     async def conversation_stream(request: Request, handoff_id: int) -> None:
         session, sign = request.ctx.console_session, request.ctx.signer
-        cursor = {"after": int(request.args.get("after", "0") or 0)}
+        after = _cursor(request)
+        if after is None:
+            return response.json({"ok": False, "code": "bad_after", "message": "after must be a message id"},
+                                 status=400)
+        cursor = {"after": after}
         conversation_id = await _db(views.conversation_id_of, handoff_id)
         if conversation_id is None:
             return response.json({"ok": False, "code": "not_found"}, status=404)
@@ -323,6 +340,12 @@ def _register_actions(bp: Blueprint) -> None:
     async def opt_out(request: Request, handoff_id: int) -> tuple[str, str, dict]:
         code = await _db(quick_actions.opt_out, handoff_id, agent(request))
         return code, await _db(views.conversation_id_of, handoff_id), {}
+
+
+def _cursor(request: Request) -> Optional[int]:
+    """``?after=`` as a non-negative message id (absent means 0); ``None`` when it is not one."""
+    raw = request.args.get("after", "0") or "0"
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
 
 
 def _int(raw: str) -> Optional[int]:

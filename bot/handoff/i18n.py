@@ -91,3 +91,14 @@ def ui(lang: str) -> dict[str, str]:
 def message(lang: str, code: str) -> str:
     table = ui(lang)
     return table.get(f"e_{code}") or table.get(f"ok_{code}") or code
+
+
+def flash(lang: str, code: str, ok: bool) -> str | None:
+    """Text for a flash code taken from the URL; ``None`` unless the code is one of ours.
+
+    ``?msg=`` may name a success or (after a plain-form refusal) an error code; ``?err=``
+    only error codes. Free text in the URL is never echoed into the page.
+    """
+    table = ui(lang)
+    keys = (f"ok_{code}", f"e_{code}") if ok else (f"e_{code}",)
+    return next((table[k] for k in keys if k in table), None)

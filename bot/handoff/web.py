@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 from urllib.parse import quote
@@ -13,7 +14,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.handoff import i18n, service
+from bot.handoff import i18n, revocations, service
 from bot.handoff.auth import ConsoleSession, SessionSigner
 from bot.ledger.db import session_scope
 from bot.settings import get_settings
@@ -25,7 +26,6 @@ STATIC = Path(__file__).resolve().parents[1] / "web" / "console"
 
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
-_revoked: set[str] = set()  # nonces of sessions logged out in this process
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,18 @@ def signer() -> SessionSigner | None:
     return SessionSigner(secret) if secret else None
 
 
-def read_session(request: Request, sign: SessionSigner) -> ConsoleSession | None:
+async def read_session(request: Request, sign: SessionSigner) -> ConsoleSession | None:
+    """The cookie's session, unless it is forged, expired or logged out (in any process)."""
     session = sign.loads(request.cookies.get(COOKIE))
-    return None if session is None or session.nonce in _revoked else session
+    if session is None or await asyncio.to_thread(revocations.is_revoked, session.nonce):
+        return None
+    return session
 
 
-def revoke(session: ConsoleSession) -> None:
-    _revoked.add(session.nonce)
+async def revoke(session: ConsoleSession, sign: SessionSigner) -> None:
+    """Refuse this session from now on, everywhere, until its cookie would have expired."""
+    expires_at = datetime.utcfromtimestamp(session.issued + sign.max_age)
+    await asyncio.to_thread(revocations.revoke, session.nonce, expires_at)
 
 
 def set_session(resp: HTTPResponse, sign: SessionSigner, session: ConsoleSession | None) -> HTTPResponse:
@@ -61,15 +66,41 @@ def set_session(resp: HTTPResponse, sign: SessionSigner, session: ConsoleSession
     return resp
 
 
+def flash_text(lang: str, code: str | None, ok: bool) -> str | None:
+    """The translated flash for a known code; anything else in ``?msg=``/``?err=`` shows nothing."""
+    return i18n.flash(lang, code, ok) if code else None
+
+
+FLASH_KEYS = (("msg", True), ("err", False), ("error", False))
+
+
 def render(name: str, session: ConsoleSession | None, sign: SessionSigner | None, status: int = 200,
            **ctx: Any) -> HTTPResponse:
     lang = session.lang if session else "it"
+    for key, ok in FLASH_KEYS:  # codes from the URL become our own wording, or nothing
+        if key in ctx:
+            ctx[key] = flash_text(lang, ctx[key], ok)
     html = _env.get_template(name).render(
         t=i18n.ui(lang), lang=lang, base=BASE_PATH, session=session,
         csrf=sign.csrf_token(session) if (sign and session) else "", **ctx)
-    return response.html(html, status=status, headers={
-        "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
-        "Content-Security-Policy": "default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'"})
+    return response.html(html, status=status, headers={"Cache-Control": "no-store"})
+
+
+# The templates load console.js/console.css from /static and carry no inline script or style,
+# so nothing inline is allowed: injected markup could not run even if escaping failed.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def add_security_headers(_request: Request, resp: HTTPResponse) -> None:
+    """Response middleware of the console blueprint: every page, JSON answer and stream."""
+    for name, value in SECURITY_HEADERS.items():
+        resp.headers[name] = value
 
 
 def fragment(name: str, session: ConsoleSession, sign: SessionSigner, **ctx: Any) -> str:
@@ -110,7 +141,7 @@ def agent_required(handler: Handler) -> Handler:
         sign = signer()
         if sign is None:
             return response.text("console not configured", status=503)
-        session = read_session(request, sign)
+        session = await read_session(request, sign)
         agent = await asyncio.to_thread(_load_agent, session.username) if session and session.logged_in else None
         if session is None or agent is None:
             if request.method == "GET" and not wants_json(request):

@@ -92,3 +92,16 @@ def test_rest_conversation_is_answered_then_handed_back_to_the_bot(live_servers,
     eventually(lambda: any(s == "bot" for s, _ in db.transcript(REST_ID)[before:]), what="the hand-back reply")
     assert not db.paused(REST_ID)
     assert live_servers.rest(REST_ID, "grazie"), "the bot answers again once handed back"
+
+
+def test_console_in_the_rasa_server_sends_security_headers_and_checks_cursors(live_servers, db, agent):
+    from bot.handoff.web import SECURITY_HEADERS
+
+    handoff = eventually(lambda: db.handoff(REST_ID), what="the REST handoff")
+    for path in ("/queue", "/queue.json", f"/h/{handoff.id}", f"/h/{handoff.id}/messages.json?after=abc"):
+        answer = agent.get(path)
+        assert all(answer.headers.get(k) == v for k, v in SECURITY_HEADERS.items()), path
+    bad = agent.get(f"/h/{handoff.id}/messages.json?after=abc")
+    assert bad.status_code == 400 and bad.json()["code"] == "bad_after"
+    page = agent.get("/queue", params={"err": "<script>alert(1)</script>"})
+    assert page.status_code == 200 and "alert(1)" not in page.text

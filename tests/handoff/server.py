@@ -6,11 +6,14 @@ The channel is mounted exactly as Rasa mounts channels (``register(..., route="/
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 import uuid
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Iterator
 
 from rasa.core.channels.channel import register
 from sanic import Sanic
@@ -95,6 +98,46 @@ class ConsoleServer:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     def stop(self) -> None:
-        if self._loop is not None:
+        """Stop the server; stopping one that already stopped does nothing."""
+        if self._loop is not None and not self._loop.is_closed() and self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(20)
+
+
+READY = "console-ready "
+
+
+@contextmanager
+def console_process() -> Iterator[str]:
+    """The console in a separate Python process (same environment, so the same database).
+
+    Yields its base URL. A second process shares nothing in memory with the test's own
+    server, so whatever it remembers came from the database.
+    """
+    proc = subprocess.Popen([sys.executable, "-m", "tests.handoff.server"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # Sanic logs to stdout too; the URL line is marked
+            if line.startswith(READY):
+                break
+        else:
+            raise AssertionError("the console process did not start")
+        threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep its pipe from filling
+        yield line[len(READY):].strip()
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()  # end of input: the child stops its server and exits
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+if __name__ == "__main__":
+    _server = ConsoleServer().start()
+    print(READY + _server.url, flush=True)
+    sys.stdin.read()
+    _server.stop()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.handoff.auth import LoginThrottle, SessionSigner, hash_password, verify_password
+from bot.handoff.auth import SessionSigner, hash_password, verify_password
 
 
 def test_password_hash_is_salted_and_verifies_only_the_right_password():
@@ -45,13 +45,3 @@ def test_csrf_token_is_bound_to_the_session():
 def test_signer_needs_a_secret():
     with pytest.raises(ValueError):
         SessionSigner("")
-
-
-def test_throttle_locks_after_repeated_failures_then_releases():
-    throttle = LoginThrottle(max_failures=3, lock_seconds=60)
-    for _ in range(3):
-        assert not throttle.locked("giulia", now=1000)
-        throttle.failed("giulia", now=1000)
-    assert throttle.locked("giulia", now=1001)
-    assert not throttle.locked("bruno", now=1001)
-    assert not throttle.locked("giulia", now=1061)
