@@ -299,3 +299,22 @@ DROPPED = [c for c in INVISIBLE if c not in "\r\u2028\u2029"]
 def test_clean_text_removes_exactly_what_was_inserted(pieces: list[tuple[str, str]]) -> None:
     mixed = "".join(text + junk for text, junk in pieces)
     assert clean_text(mixed) == "".join(text for text, _ in pieces)
+
+
+def test_the_inbound_pipeline_cleans_text_before_the_transcript_and_the_dialogue(app_db, session) -> None:
+    import asyncio
+
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    from bot.channels.inbound import InboundMessage, handle_inbound
+    from bot.conversations import transcript
+
+    reached: list[str] = []
+
+    async def on_new_message(message) -> None:
+        reached.append(message.text)
+
+    msg = InboundMessage(channel="rest", conversation_id="clean-1", text=f"{CF}\x00\u200b FT-2026/00417\ufeff")
+    outcome = asyncio.run(handle_inbound(msg, CollectingOutputChannel(), on_new_message))
+    assert outcome == "dialogue" and reached == [f"{CF} FT-2026/00417"]
+    assert [m.text for m in transcript(session, "clean-1")] == [f"{CF} FT-2026/00417"]
