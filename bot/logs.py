@@ -13,6 +13,7 @@ import re
 import sys
 import threading
 import traceback
+import warnings
 from types import TracebackType
 from typing import Any, Callable
 
@@ -140,8 +141,12 @@ def install_log_masking() -> None:
         if not any(isinstance(f, MaskingFilter) for f in root.filters):
             root.addFilter(MaskingFilter())
         _guard_existing_handlers()
-        # Warnings become records of the "py.warnings" logger, so they are masked too.
-        logging.captureWarnings(True)
+        # Warnings become records of the "py.warnings" logger, so they are masked too. If
+        # something put its own showwarning back since, captureWarnings(True) alone would be
+        # a no-op (logging still holds the first one it saved), hence the reset.
+        if warnings.showwarning is not getattr(logging, "_showwarning", None):
+            logging.captureWarnings(False)
+            logging.captureWarnings(True)
         if not _installed:
             sys.excepthook = _masked_excepthook
             threading.excepthook = _masked_thread_excepthook

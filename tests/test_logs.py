@@ -97,9 +97,9 @@ def test_install_keeps_printing_through_the_existing_handlers():
     logger.addHandler(handler)
     logger.propagate = False
     try:
-        install_log_masking()
-        logger.warning("code %s", CF)
         with warnings.catch_warnings():
+            install_log_masking()
+            logger.warning("code %s", CF)
             warnings.simplefilter("always")
             logging.getLogger("py.warnings").addHandler(handler)
             warnings.warn(f"phone {PHONE}", stacklevel=1)
