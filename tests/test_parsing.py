@@ -249,3 +249,72 @@ def test_no_parser_raises_on_any_text(text) -> None:
     normalise_tax_code(text)
     find_tax_code(text)
     assert all(3 <= len(c) <= 40 for c in find_invoice_candidates(text))
+
+
+# --- invisible characters -------------------------------------------------------------------
+
+from bot.parsing import clean_text  # noqa: E402
+from bot.parsing.text import REMOVED_CHARS  # noqa: E402
+
+INVISIBLE = sorted(REMOVED_CHARS)
+
+
+@pytest.mark.parametrize("dirty, clean", [
+    ("RSSMRA85T10A562S\x00", "RSSMRA85T10A562S"),
+    ("RSS\u200bMRA85T10A562S", "RSSMRA85T10A562S"),
+    ("\ufeffFT-2026/00417\u2060", "FT-2026/00417"),
+    ("RSSMRA85T10A562S\u2028FT-2026/00417", "RSSMRA85T10A562S\nFT-2026/00417"),
+    ("riga uno\r\nriga due\rtre", "riga uno\nriga due\ntre"),
+    ("tab\tand\nnewline stay", "tab\tand\nnewline stay"),
+    ("\x1b[31mrosso\x85\x9f\x7f", "[31mrosso"),
+    ("\u200e\u200fciao\u200c\u200d", "ciao"),
+    ("è già l'1,5 % — 🙂", "è già l'1,5 % — 🙂"),
+])
+def test_clean_text_examples(dirty: str, clean: str) -> None:
+    assert clean_text(dirty) == clean
+
+
+def test_a_nul_after_a_correct_tax_code_no_longer_hides_it() -> None:
+    assert find_tax_code(clean_text(f"{CF}\x00")) == CF
+
+
+@given(st.text())
+def test_clean_text_never_lets_an_invisible_character_through(text: str) -> None:
+    cleaned = clean_text(text)
+    assert not REMOVED_CHARS & set(cleaned)
+    assert clean_text(cleaned) == cleaned
+
+
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cf", "Zl", "Zp"))))
+def test_clean_text_leaves_printable_text_unchanged(text: str) -> None:
+    assert clean_text(text) == text
+
+
+# Characters that are dropped outright (the others become a newline).
+DROPPED = [c for c in INVISIBLE if c not in "\r\u2028\u2029"]
+
+
+@given(st.lists(st.tuples(st.text(st.characters(blacklist_categories=("Cc", "Cf", "Zl", "Zp"))),
+                          st.text(st.sampled_from(DROPPED)))))
+def test_clean_text_removes_exactly_what_was_inserted(pieces: list[tuple[str, str]]) -> None:
+    mixed = "".join(text + junk for text, junk in pieces)
+    assert clean_text(mixed) == "".join(text for text, _ in pieces)
+
+
+def test_the_inbound_pipeline_cleans_text_before_the_transcript_and_the_dialogue(app_db, session) -> None:
+    import asyncio
+
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    from bot.channels.inbound import InboundMessage, handle_inbound
+    from bot.conversations import transcript
+
+    reached: list[str] = []
+
+    async def on_new_message(message) -> None:
+        reached.append(message.text)
+
+    msg = InboundMessage(channel="rest", conversation_id="clean-1", text=f"{CF}\x00\u200b FT-2026/00417\ufeff")
+    outcome = asyncio.run(handle_inbound(msg, CollectingOutputChannel(), on_new_message))
+    assert outcome == "dialogue" and reached == [f"{CF} FT-2026/00417"]
+    assert [m.text for m in transcript(session, "clean-1")] == [f"{CF} FT-2026/00417"]

@@ -6,3 +6,9 @@ transcript, applies the handoff gate and only then reaches the dialogue. Replies
 through ``bot.channels.formatting`` (what each channel can show) and a ``ChannelOutput``
 that records them in the transcript before delivering.
 """
+
+# The Rasa server imports this package (credentials.yml, endpoints.yml) after it has set up
+# its own logging: from here on nothing it logs or warns shows personal data unmasked.
+from bot.logs import install_log_masking as _install_log_masking  # noqa: E402
+
+_install_log_masking()

@@ -19,6 +19,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from bot.channels import dedupe
 from bot.ledger.db import session_scope
 from bot.logs import mask_text
+from bot.parsing.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,10 @@ async def handle_inbound(msg: InboundMessage, output: OutputChannel, on_new_mess
                          keywords: KeywordHandler | None = None) -> str:
     """Run one inbound message through the pipeline; returns what happened (for logs/tests):
     ``duplicate``, ``too_long``, ``media``, ``keyword``, ``paused`` or ``dialogue``."""
+    # Invisible characters go first, so nothing downstream (transcript, verification) sees them.
+    msg.text = clean_text(msg.text)
+    if msg.display_text is not None:
+        msg.display_text = clean_text(msg.display_text)
     if dedupe.seen_before(msg.channel, msg.message_id):
         log.info("duplicate ignored channel=%s id=%s", msg.channel, msg.message_id)
         return "duplicate"
