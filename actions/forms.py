@@ -68,7 +68,7 @@ class ValidatePlanForm(VerifyingForm):
             eur = to_euro(amount, currency)
             if eur is None:
                 return {}
-            # Confirmed in euros before any plan is computed (DESIGN §5.4).
+            # Confirmed in euros before any plan is computed (docs/architecture.md §5.4).
             return {"pending_foreign_amount": {"amount": str(amount), "currency": currency, "eur": str(eur)}}
         return {"monthly_amount": str(amount), "instalments": None, **PLAN_RESET}
 

@@ -1,4 +1,4 @@
-"""Escalation to a person and the way back (DESIGN §7); the queue lives in bot.handoff."""
+"""Escalation to a person and the way back (docs/architecture.md §7); the queue lives in bot.handoff."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text

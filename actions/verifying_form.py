@@ -1,4 +1,4 @@
-"""Base of every journey form: asks invoice number and tax code until verified (DESIGN §5.2)."""
+"""Base of every journey form: asks invoice number and tax code until verified (docs/architecture.md §5.2)."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text

@@ -1,4 +1,4 @@
-"""Creditor settings from ``creditor.yml`` with environment overrides (DESIGN §4)."""
+"""Creditor settings from ``creditor.yml`` with environment overrides (docs/architecture.md §4)."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""Identity check before any disclosure (DESIGN §5.2).
+"""Identity check before any disclosure (docs/architecture.md §5.2).
 
 An attempt is a complete pair (invoice number, tax code). Failures are counted in four
 scopes: the conversation and the invoice (``max_attempts`` within ``lock_minutes``), and

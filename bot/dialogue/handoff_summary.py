@@ -1,4 +1,4 @@
-"""What an agent needs to see first when taking over a conversation (DESIGN §7).
+"""What an agent needs to see first when taking over a conversation (docs/architecture.md §7).
 
 The queue adds the reason, channel, language and the transcript tail itself
 (bot.handoff.summary.enrich); this is what only the dialogue knows.

@@ -1,4 +1,4 @@
-"""Which language the debtor is writing in (DESIGN §5.3).
+"""Which language the debtor is writing in (docs/architecture.md §5.3).
 
 A closed list of very frequent words is enough to tell Italian from English in this domain
 and it cannot fail on short or misspelt messages: when a message carries no signal (a

@@ -1,4 +1,4 @@
-"""Foreign amounts are confirmed in euros before any plan is computed (DESIGN §5.4)."""
+"""Foreign amounts are confirmed in euros before any plan is computed (docs/architecture.md §5.4)."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal

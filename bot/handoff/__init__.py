@@ -1,4 +1,4 @@
-"""Human takeover (DESIGN §7): the pause gate, the handoff queue, the agent console.
+"""Human takeover (docs/architecture.md §7): the pause gate, the handoff queue, the agent console.
 
 ``gate`` is what the channels' inbound pipeline asks before a debtor message may reach the
 dialogue; ``service`` is the queue (synchronous, one Session per call); ``console`` is the

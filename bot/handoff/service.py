@@ -1,4 +1,4 @@
-"""The handoff queue: request, take, reply, hand back, close, SLA expiry (DESIGN §7).
+"""The handoff queue: request, take, reply, hand back, close, SLA expiry (docs/architecture.md §7).
 
 Every function is synchronous and works inside the caller's Session (the caller commits);
 the action server and the console run them in worker threads. Delivery to the debtor is

@@ -1,4 +1,4 @@
-"""Past the SLA with nobody taking it: apologise, un-pause, offer a callback (DESIGN §7)."""
+"""Past the SLA with nobody taking it: apologise, un-pause, offer a callback (docs/architecture.md §7)."""
 from __future__ import annotations
 
 import asyncio

@@ -26,7 +26,7 @@ _OTHER_NOT_INVOICE = re.compile(
 
 
 def invoice_key(text: str) -> str:
-    """Lookup key of an invoice number: upper case, no whitespace (DESIGN §5.2)."""
+    """Lookup key of an invoice number: upper case, no whitespace (docs/architecture.md §5.2)."""
     return _WS.sub("", text or "").upper()
 
 

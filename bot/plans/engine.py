@@ -1,4 +1,4 @@
-"""Repayment-plan proposals (DESIGN §6): pure functions over Decimal, no database.
+"""Repayment-plan proposals (docs/architecture.md §6): pure functions over Decimal, no database.
 
 The rules every proposal keeps:
 - the instalments add up to the balance exactly, to the cent;

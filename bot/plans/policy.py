@@ -1,4 +1,4 @@
-"""Per-creditor repayment-plan policy (DESIGN §6)."""
+"""Per-creditor repayment-plan policy (docs/architecture.md §6)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 @dataclass(frozen=True)
 class PlanPolicy:
-    """What a creditor allows in a repayment plan. Defaults follow DESIGN §6."""
+    """What a creditor allows in a repayment plan. Defaults follow docs/architecture.md §6."""
 
     min_instalment: Decimal = Decimal("25.00")
     max_instalments: int = 12
@@ -18,7 +18,7 @@ class PlanPolicy:
     first_due_within_days: int = 30
     # Promises to pay further away than this are steered towards a plan instead.
     max_promise_days: int = 30
-    # How many proposals a debtor sees at once (2–3 per DESIGN §5.4).
+    # How many proposals a debtor sees at once (2–3 per docs/architecture.md §5.4).
     max_options: int = 3
 
     def max_count_for(self, balance: Decimal) -> int:
