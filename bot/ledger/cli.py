@@ -85,7 +85,7 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
     print("import completed" if summary.changed else "import completed: nothing changed")
     _print_summary(summary.as_dict())
     if summary.instalments_written:
-        print(f"{'instalments:':<10}{summary.instalments_written} written (invoices with several due dates)")
+        print(f"instalments: {summary.instalments_written} written (invoices with several due dates)")
     return 0
 
 

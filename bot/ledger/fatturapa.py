@@ -148,7 +148,8 @@ def load_fattura(doc: Document) -> Fattura:
             from None
     except ParseError as exc:
         line, column = exc.position
-        raise DocumentError(f"line {line}, column {column}: not well-formed XML ({exc.msg})") from None
+        reason = str(exc.msg).rsplit(": line ", 1)[0]  # expat repeats the position at the end
+        raise DocumentError(f"line {line}, column {column}: not well-formed XML ({reason})") from None
     if not str(root.tag).endswith(INVOICE_ROOTS):
         raise NotAnInvoice(f"not an e-invoice (the document is {str(root.tag).rsplit('}', 1)[-1]!r})")
     try:

@@ -290,7 +290,7 @@ def _write_instalments(run: _Run, ledger: ParsedLedger, old_invoices: dict[str, 
                 "old": [[str(d), str(a)] for d, a in old], "new": [[str(d), str(a)] for d, a in target]})
         run.summary.instalments_written += len(target) or len(old)
     for chunk in _chunks(cleared, CHUNK):
-        session.execute(delete(InvoiceInstalment).where(c.invoice_id.in_(list(chunk))))
+        session.execute(delete(InvoiceInstalment.__table__).where(c.invoice_id.in_(list(chunk))))
     for batch in _chunks(new_rows, BATCH):
         session.execute(insert(InvoiceInstalment), list(batch))
 
