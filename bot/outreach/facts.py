@@ -14,7 +14,7 @@ from bot.ledger.models import (
 )
 from bot.outreach.cadence import Subject, reference_window
 from bot.outreach.config import OutreachConfig
-from bot.outreach.lifecycle import invoice_subject, invoices_referenced_between
+from bot.outreach.lifecycle import follow_up_open, invoice_subject, invoices_referenced_between
 from bot.outreach.models import ACTIVE_STATUSES, OutboxMessage, OutreachPause
 from bot.outreach.rules import Reachability, SubjectFacts, whatsapp_window_open
 
@@ -177,6 +177,7 @@ def subject_facts(session: Session, debtor: Debtor, subject: Subject, day: date,
         debtor_paused=debtor.id in paused_debtors,
         paused_campaigns=campaigns,
         recently_reminded=recently_contacted(session, debtor.id, day, gap_days),
+        follow_up_open=subject.kind == "invoice" and follow_up_open(session, creditor_id, debtor.id),
     )
 
 

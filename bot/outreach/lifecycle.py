@@ -14,6 +14,8 @@ message for a debt nobody has written about yet, and the task that ends the cade
   (disputed, being reconciled, paused) invoice. The usual rules then apply to it.
 * **Task.** Planning a step marked ``task`` opens a ``followup_tasks`` row (kind
   ``last_notice``) for a person, unless a person is already on it or nothing is owed.
+  While that task is open no automatic invoice reminder goes to the debtor (the last
+  message said a person would be in touch); closing it lets the cadence resume.
 """
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ CATCH_UP_NAME = CATCH_UP.name
 TASK_KIND = "last_notice"
 # Reasons under which the closing step opens no task: a person (or the debtor) is on it already.
 NO_TASK_REASONS = frozenset({"paused_debtor", "paused_campaign", "with_agent", "dispute", "reconciliation_hold",
-                             "payment_pause", "collection_hold", "nothing_due", "plan_on_track", "promise_pending"})
+                             "payment_pause", "collection_hold", "nothing_due", "plan_on_track", "promise_pending",
+                             "follow_up_open"})
 
 
 def _paid(session: Session, invoice_ids: list[int]) -> dict[int, Decimal]:
@@ -165,14 +168,16 @@ def _still_open(session: Session, debtor_ids: set[int]) -> set[int]:
     return {inv.debtor_id for inv, _ref in open_references(session, list(rows))}
 
 
+def follow_up_open(session: Session, creditor_id: str, debtor_id: int) -> bool:
+    """A task opened by the end of the cadence, not yet closed by a person."""
+    return session.execute(select(FollowUpTask.id).where(
+        FollowUpTask.creditor_id == creditor_id, FollowUpTask.debtor_id == debtor_id,
+        FollowUpTask.kind == TASK_KIND, FollowUpTask.status == "open").limit(1)).first() is not None
+
+
 def open_task(session: Session, row: OutboxMessage, creditor_id: str) -> FollowUpTask | None:
     """The follow-up task for a closing step, unless a person is already on it or one is open."""
-    if row.skip_reason in NO_TASK_REASONS:
-        return None
-    already = session.execute(select(FollowUpTask.id).where(
-        FollowUpTask.creditor_id == creditor_id, FollowUpTask.debtor_id == row.debtor_id,
-        FollowUpTask.kind == TASK_KIND, FollowUpTask.status == "open").limit(1)).first()
-    if already:
+    if row.skip_reason in NO_TASK_REASONS or follow_up_open(session, creditor_id, row.debtor_id):
         return None
     invoice = session.get(Invoice, row.invoice_id) if row.invoice_id else None
     sent = "sent" if row.status == "queued" else f"not sent ({row.skip_reason})"

@@ -64,7 +64,7 @@ def _creditor_name() -> str:
     return get_creditor().name
 
 
-def _priority(due: DueStep, scores: Mapping[int, Score], order: Mapping[str, int]) -> tuple:
+def _priority(due: DueStep, scores: Mapping[int, Score], order: Mapping[str, tuple[int, int]]) -> tuple:
     score = scores.get(due.subject.debtor_id)
     # Unscored debtors keep ledger order; scored ones: most likely to respond first.
     return (-(score.p30 if score else 0.0), order[due.step.name], due.subject.debtor_id, due.subject.subject_id)
@@ -88,8 +88,9 @@ def plan_day(session: Session, day: date, now: datetime, config: OutreachConfig,
     result.already_planned = len(existing)
     todo = [d for k, d in keys.items() if k not in existing]
     scores = scorer(session, {d.subject.debtor_id for d in todo}, day) if scorer and todo else {}
-    order = {s.name: i for i, s in enumerate(config.steps)}
-    order.setdefault(lifecycle.CATCH_UP_NAME, len(order))
+    # Cadence order, but a closing step first: it opens the task that quiets the other reminders.
+    order = {s.name: (0 if s.task else 1, i) for i, s in enumerate(config.steps)}
+    order.setdefault(lifecycle.CATCH_UP_NAME, (1, len(order)))
     name = creditor_name or _creditor_name()
     for item in sorted(todo, key=lambda d: _priority(d, scores, order)):
         row = build_row(session, item, day, now, config, available_channels, scores.get(item.subject.debtor_id),

@@ -6,7 +6,8 @@
 - Suppressions: a manager's pause, a human agent on the case, a disputed invoice, a
   reconciliation or payment hold, nothing left to pay, a plan on track or a pending promise
   (for invoice reminders), a repeating reminder when the debtor heard from us within its
-  interval, opt-outs per channel and global.
+  interval, an open follow-up task after the last notice (for invoice reminders), opt-outs
+  per channel and global.
 - Channel choice: preference order, opt-outs, and WhatsApp's 24-hour window (outside it
   only an approved template, otherwise SMS).
 """
@@ -113,6 +114,7 @@ class SubjectFacts:
     debtor_paused: bool = False
     paused_campaigns: frozenset[str] = frozenset()
     recently_reminded: bool = False  # a repeating step, and the debtor heard from us within its interval
+    follow_up_open: bool = False  # the cadence ended with a task for a person, still open
 
 
 HOLD_REASONS = {"dispute": "dispute", "reconciliation": "reconciliation_hold", "pause": "payment_pause"}
@@ -135,6 +137,8 @@ def suppression_reason(step: Step, facts: SubjectFacts) -> str | None:
         return "plan_on_track"
     if step.kind == "invoice" and facts.promise_pending:
         return "promise_pending"
+    if step.kind == "invoice" and facts.follow_up_open:
+        return "follow_up_open"  # a person has the case: no more automatic invoice reminders
     if step.every_days and facts.recently_reminded:
         return "recently_reminded"
     return None

@@ -232,3 +232,19 @@ def test_lifecycle_settings_parse_and_refuse_nonsense():
                 [{"name": "catch_up", "offset_days": 3}]):
         with pytest.raises(ValueError):
             parse_outreach({"steps": bad})
+
+
+def test_while_the_follow_up_task_is_open_no_invoice_reminder_goes_out(db):
+    debtor, _old = debtor_with_invoice(db, "A", PHONE, due=MONDAY - timedelta(days=120))
+    add_invoice(db, debtor, number="FT-A2", due=MONDAY - timedelta(days=20))  # post_due_3 falls today too
+    result = plan(db)
+    assert sorted((r.step, r.status, r.skip_reason) for r in result.created) == [
+        ("last_notice", "queued", None), ("post_due_3", "skipped", "follow_up_open")]
+    mark_sent(db)
+    later = MONDAY + timedelta(days=14)  # FT-A2's day-34 reminder
+    assert [(r.step, r.skip_reason) for r in plan(db, later).created] == [("reminder", "follow_up_open")]
+    [task] = tasks(db)
+    task.status = "done"
+    db.flush()
+    resumed = MONDAY + timedelta(days=28)  # day 48
+    assert [(r.step, r.status) for r in plan(db, resumed).created] == [("reminder", "queued")]
