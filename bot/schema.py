@@ -7,6 +7,7 @@ adds tables adds one import line here.
 from __future__ import annotations
 
 from bot.ledger.models import Base
+import bot.ledger.instalments  # noqa: F401,E402
 import bot.outreach.models  # noqa: F401,E402
 import bot.privacy.audit_guard  # noqa: F401,E402  (append-only trigger on audit_log)
 import bot.payments.models  # noqa: F401,E402

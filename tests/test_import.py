@@ -278,11 +278,15 @@ def test_empty_file_is_an_error_and_header_only_imports_nothing(session, tmp_pat
     assert summary.warnings == ["header.csv:1: no rows after the header; nothing to import from it"]
 
 
-def test_non_utf8_file_is_refused_clearly(session, tmp_path):
+def test_windows_1252_text_is_read_and_undecodable_bytes_are_refused(session, tmp_path):
     path = tmp_path / "latin1.csv"
-    path.write_bytes((HEADER + "\n" + invoice_line(name="Caffè")).encode("cp1252"))
-    [message] = errors_of(session, path)
-    assert message.startswith("latin1.csv: not UTF-8 text") and "CSV UTF-8" in message
+    path.write_bytes((HEADER + "\n" + invoice_line(name="Caffè Però")).encode("cp1252"))
+    run_import(session, path)
+    assert session.execute(select(Debtor.name)).scalar_one() == "Caffè Però"
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(HEADER.encode() + b"\n\x81\x8d\xe8")  # 0x81 is unassigned in Windows-1252
+    [message] = errors_of(session, broken)
+    assert message.startswith("broken.csv: neither UTF-8 nor Windows-1252 text") and "CSV UTF-8" in message
 
 
 def test_sql_looking_values_are_stored_literally(session, tmp_path):

@@ -17,11 +17,16 @@ def register(subparsers: Any) -> None:
     db_sub.add_parser("upgrade", help="apply the Alembic migrations (upgrade to head)").set_defaults(func=cmd_db_upgrade)
 
     imp = subparsers.add_parser(
-        "import-ledger", help="import invoices (and payments) from CSV or XLSX",
+        "import-ledger", help="import invoices (and payments) from CSV, XLSX or FatturaPA e-invoices",
         description="Import the ledger in one transaction: any problem is reported with file, line and "
                     "column, and nothing is written. Re-importing the same file changes nothing.")
-    imp.add_argument("invoices", help="invoices .csv, or an .xlsx with sheet 'invoices' (and optionally 'payments')")
+    imp.add_argument("invoices", help="invoices .csv, or an .xlsx with sheet 'invoices' (and optionally 'payments'), "
+                                      "or FatturaPA e-invoices: an .xml/.xml.p7m file, a folder or a .zip of them")
     imp.add_argument("--payments", help="payments .csv or .xlsx (sheet 'payments')")
+    imp.add_argument("--locale", choices=("auto", "it", "standard"), default="auto",
+                     help="how the spreadsheets write amounts and dates: 'it' (1.240,50 and dd/mm/yyyy), "
+                          "'standard' (1240.50 and YYYY-MM-DD) or 'auto' (decided per file; an ambiguous "
+                          "file is refused)")
     imp.add_argument("--creditor", default=None, help="creditor id the rows belong to (default: 'default')")
     imp.set_defaults(func=cmd_import_ledger)
 
@@ -66,7 +71,8 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
     _ensure_schema()
     try:
         with session_scope() as session:
-            summary = import_ledger(session, args.invoices, args.payments, creditor_id=creditor_id)
+            summary = import_ledger(session, args.invoices, args.payments, creditor_id=creditor_id,
+                                    locale=args.locale)
     except LedgerImportError as exc:
         for message in exc.errors[:MAX_PRINTED_ERRORS]:
             print(message, file=sys.stderr)
@@ -78,6 +84,8 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     print("import completed" if summary.changed else "import completed: nothing changed")
     _print_summary(summary.as_dict())
+    if summary.instalments_written:
+        print(f"instalments: {summary.instalments_written} written (invoices with several due dates)")
     return 0
 
 

@@ -14,11 +14,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.ledger.import_fields import shown
 from bot.ledger.import_rows import InvoiceRecord, ParsedLedger
+from bot.ledger.instalments import InvoiceInstalment
 from bot.ledger.models import AuditLog, Debtor, Invoice, Payment
 from bot.logs import mask_text
 from bot.privacy import mask_tax_code
@@ -47,12 +48,13 @@ class ImportSummary:
     invoices_unchanged: int = 0
     payments_created: int = 0
     payments_unchanged: int = 0
+    instalments_written: int = 0
     warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return any((self.debtors_created, self.debtors_updated, self.invoices_created,
-                    self.invoices_updated, self.payments_created))
+                    self.invoices_updated, self.payments_created, self.instalments_written))
 
     def as_dict(self) -> dict[str, int]:
         return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
@@ -68,6 +70,7 @@ class _Run:
     now: datetime
     summary: ImportSummary = field(default_factory=ImportSummary)
     audit: list[dict[str, Any]] = field(default_factory=list)
+    invoice_ids: dict[str, int] = field(default_factory=dict)  # number_key → id, once invoices are written
 
     def log(self, action: str, entity: str | None, entity_id: int | None, details: dict[str, Any]) -> None:
         self.audit.append({
@@ -89,9 +92,38 @@ def _load(session: Session, columns: Sequence[Any], key: Any, values: Iterable[A
     return rows
 
 
+def _refs_by_tax_code(session: Session, ledger: ParsedLedger, creditor_id: str) -> None:
+    """Debtors identified by tax code only take the ref of the one ledger debtor with that code."""
+    by_code = {rec.tax_code: ref for ref, rec in ledger.debtors.items() if rec.ref_from_tax_code}
+    if not by_code:
+        return
+    d = Debtor.__table__.c
+    found: dict[str, list[str]] = {}
+    for row in _load(session, [d.debtor_ref, d.tax_code], d.tax_code, by_code, d.creditor_id == creditor_id):
+        found.setdefault(row.tax_code, []).append(row.debtor_ref)
+    renamed: dict[str, str] = {}
+    for code, ref in by_code.items():
+        refs = sorted(found.get(code, []))
+        if len(refs) > 1:
+            ledger.issues.error(ledger.debtors[ref].where, "tax_code",
+                                f"the ledger holds {len(refs)} debtors with tax code {mask_tax_code(code)!r} "
+                                f"({', '.join(map(shown, refs))}); say which one with a debtor_ref column")
+        elif refs and refs[0] != ref:
+            if refs[0] in ledger.debtors:
+                continue  # that ref is also in this file under its own code: the tax-code check reports it
+            renamed[ref] = refs[0]
+    for old, new in renamed.items():
+        record = ledger.debtors.pop(old)
+        record.debtor_ref = new
+        ledger.debtors[new] = record
+    for invoice in ledger.invoices.values():
+        invoice.debtor_ref = renamed.get(invoice.debtor_ref, invoice.debtor_ref)
+
+
 def apply_ledger(session: Session, ledger: ParsedLedger, creditor_id: str, actor: str = "import") -> ImportSummary:
     """Write ``ledger`` (already free of row errors) or raise :class:`LedgerImportError`."""
     issues = ledger.issues
+    _refs_by_tax_code(session, ledger, creditor_id)
     d = Debtor.__table__.c
     old_debtors = {r.debtor_ref: r for r in _load(
         session, [d.id, d.debtor_ref, d.name, d.tax_code, d.phone, d.email, d.language],
@@ -125,6 +157,7 @@ def apply_ledger(session: Session, ledger: ParsedLedger, creditor_id: str, actor
     run = _Run(session, creditor_id, actor, datetime.utcnow())
     debtor_ids = _write_debtors(run, ledger, old_debtors)
     invoice_ids = _write_invoices(run, ledger, old_invoices, debtor_ids)
+    _write_instalments(run, ledger, old_invoices)
     _write_payments(run, ledger, old_invoices, invoice_ids)
     summary = run.summary
     summary.warnings = issues.warning_messages()
@@ -218,11 +251,48 @@ def _write_invoices(run: _Run, ledger: ParsedLedger, old_invoices: dict[str, Any
     _bulk_update(session, Invoice.__table__, INVOICE_FIELDS, updates)
     summary.invoices_created, summary.invoices_updated = len(new_rows), len(updates)
     ids = {key: row.id for key, row in old_invoices.items()}
-    needed = {p.number_key for p in ledger.payments} - set(ids)
+    needed = ({p.number_key for p in ledger.payments} | set(ledger.invoices)) - set(ids)
     i = Invoice.__table__.c
     ids.update({r.number_key: r.id for r in _load(session, [i.id, i.number_key], i.number_key, needed,
                                                   i.creditor_id == creditor_id)})
+    run.invoice_ids = ids
     return ids
+
+
+def _write_instalments(run: _Run, ledger: ParsedLedger, old_invoices: dict[str, Any]) -> None:
+    """An invoice's due dates as the file gives them: several (e-invoice) replace what the ledger
+    holds; a file with one due date clears old instalments only when that invoice changed."""
+    session, ids = run.session, run.invoice_ids
+    c = InvoiceInstalment.__table__.c
+    wanted = [ids[k] for k in ledger.invoices if k in ids]
+    held: dict[int, list[tuple[Any, Decimal]]] = {}
+    for row in sorted(_load(session, [c.invoice_id, c.number, c.due_date, c.amount], c.invoice_id, wanted),
+                      key=lambda r: (r.invoice_id, r.number)):
+        held.setdefault(row.invoice_id, []).append((row.due_date, Decimal(row.amount)))
+    new_rows, cleared = [], []
+    for key, rec in ledger.invoices.items():
+        invoice_id = ids[key]
+        old = held.get(invoice_id, [])
+        target = list(rec.instalments)
+        if target == old:
+            continue
+        if not target:
+            before = old_invoices.get(key)
+            if before is not None and _invoice_values(rec) == {f: getattr(before, f) for f in INVOICE_FIELDS}:
+                continue  # the same invoice from a sheet that knows one due date: keep the schedule
+        if old:
+            cleared.append(invoice_id)
+        new_rows.extend({"creditor_id": run.creditor_id, "invoice_id": invoice_id, "number": n, "due_date": due,
+                         "amount": amount, "created_at": run.now} for n, (due, amount) in enumerate(target, start=1))
+        if old:
+            run.log("invoice.instalments", "invoice", invoice_id, {
+                "invoice_number": rec.invoice_number,
+                "old": [[str(d), str(a)] for d, a in old], "new": [[str(d), str(a)] for d, a in target]})
+        run.summary.instalments_written += len(target) or len(old)
+    for chunk in _chunks(cleared, CHUNK):
+        session.execute(delete(InvoiceInstalment.__table__).where(c.invoice_id.in_(list(chunk))))
+    for batch in _chunks(new_rows, BATCH):
+        session.execute(insert(InvoiceInstalment), list(batch))
 
 
 def _write_payments(run: _Run, ledger: ParsedLedger, old_invoices: dict[str, Any], invoice_ids: dict[str, int]) -> None:

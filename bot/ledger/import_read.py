@@ -27,6 +27,12 @@ class Table:
     header_line: int
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)  # (line, cells)
     fixed_width: bool = True  # CSV rows must match the header; XLSX rows may end early
+    delimiter: str | None = None  # the CSV separator; None for a workbook
+    labels: dict[str, str] = field(default_factory=dict)  # column → the header as written (Italian names)
+
+    def label(self, column: str) -> str:
+        """The column as the file names it, for messages."""
+        return self.labels.get(column, column)
 
 
 def is_workbook(path: Path) -> bool:
@@ -36,14 +42,11 @@ def is_workbook(path: Path) -> bool:
 def read_csv(path: Path) -> Table | None:
     """The table in ``path``; ``None`` when the file holds no header at all."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            content = handle.read()
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(
-            f"{path.name}: not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8' and retry") from None
+        content = decode(path.read_bytes(), path.name)
     except OSError as exc:
         raise UnreadableFile(f"{path.name}: cannot be read ({exc.strerror})") from None
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=_delimiter(content), strict=True)
+    delimiter = _delimiter(content)
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
     table: Table | None = None
     line = 1
     try:
@@ -53,12 +56,33 @@ def read_csv(path: Path) -> Table | None:
             if not any(c.strip() for c in cells):
                 continue
             if table is None:
-                table = Table(path.name, [c.strip() for c in cells], start)
+                table = Table(path.name, [c.strip() for c in cells], start, delimiter=delimiter)
             else:
                 table.rows.append((start, cells))
     except csv.Error as exc:
         raise UnreadableFile(f"{path.name}:{reader.line_num}: the CSV is malformed ({exc})") from None
     return table
+
+
+def decode(raw: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM, or Windows-1252 (what Excel on Windows
+    writes for "CSV (separated by ;)"): UTF-8 is tried first because a Windows-1252 file with
+    accented letters is practically never valid UTF-8, while the reverse decodes to mojibake."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(f"{name}: broken UTF-16 text (byte {exc.start})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            f"{name}: neither UTF-8 nor Windows-1252 text (byte {exc.start}); save it as 'CSV UTF-8' "
+            "and retry") from None
 
 
 def _delimiter(content: str) -> str:

@@ -14,14 +14,18 @@ from typing import Any, Callable
 
 from bot.ledger import import_fields as fields
 from bot.ledger.import_fields import FieldError
+from bot.ledger.import_locale import (
+    INVOICE_ALIASES, PAYMENT_ALIASES, STANDARD, Formats, choose_formats, translate_header,
+)
 from bot.ledger.import_read import Table
 from bot.ledger.repository import invoice_key
 from bot.privacy import mask_tax_code
 
 INVOICE_COLUMNS = ("debtor_ref", "name", "tax_code", "phone", "email", "language", "invoice_number",
                    "issue_date", "due_date", "amount_due", "currency")
-# Contact details, language and currency have defaults, so their columns may be left out.
-INVOICE_OPTIONAL = frozenset({"phone", "email", "language", "currency"})
+# Contact details, language and currency have defaults, so their columns may be left out;
+# without a debtor_ref column the tax code identifies the debtor (see DebtorRecord).
+INVOICE_OPTIONAL = frozenset({"debtor_ref", "phone", "email", "language", "currency"})
 DEBTOR_COLUMNS = ("debtor_ref", "name", "tax_code", "phone", "email", "language")
 PAYMENT_COLUMNS = ("invoice_number", "paid_on", "amount", "reference")
 PAYMENT_OPTIONAL = frozenset({"reference"})
@@ -35,7 +39,8 @@ class Where:
     order: int = 0  # which file: messages come out file by file, line by line
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.line}"
+        # Line 0: the file as a whole (an e-invoice names the element in the message instead).
+        return f"{self.source}:{self.line}" if self.line else self.source
 
 
 @dataclass
@@ -70,6 +75,9 @@ class DebtorRecord:
     email: str | None
     language: str | None  # None: not given in the file
     where: Where
+    # No debtor_ref in the file (an e-invoice, a sheet without a customer code): the ref is
+    # the tax code, or the ref of the one debtor the ledger already holds with that code.
+    ref_from_tax_code: bool = False
 
 
 @dataclass
@@ -82,6 +90,9 @@ class InvoiceRecord:
     amount_due: Decimal
     currency: str
     where: Where
+    # Due dates and amounts when the invoice is paid in several instalments (an e-invoice's
+    # DettaglioPagamento); empty for one due date. They sum to amount_due.
+    instalments: tuple[tuple[date, Decimal], ...] = ()
 
 
 @dataclass
@@ -108,9 +119,14 @@ class ParsedLedger:
 class _Row:
     """One row being read: fetches cells by column name and records field errors."""
 
-    def __init__(self, cells: list[Any], columns: dict[str, int], where: Where, issues: Issues) -> None:
+    def __init__(self, cells: list[Any], columns: dict[str, int], where: Where, issues: Issues,
+                 table: Table | None = None) -> None:
         self.cells, self.columns, self.where, self.issues = cells, columns, where, issues
+        self.table = table
         self.ok = True
+
+    def label(self, column: str) -> str:
+        return self.table.label(column) if self.table is not None else column
 
     def raw(self, column: str) -> Any:
         index = self.columns.get(column)
@@ -120,7 +136,7 @@ class _Row:
         try:
             return parser(self.raw(column), *args)
         except FieldError as exc:
-            self.issues.error(self.where, column, str(exc))
+            self.issues.error(self.where, self.label(column), str(exc))
             self.ok = False
             return _BAD
 
@@ -167,10 +183,24 @@ def _shape_ok(table: Table, line: int, cells: list[Any], columns: dict[str, int]
     return True
 
 
-def parse_invoices(table: Table, ledger: ParsedLedger, order: int = 0) -> None:
+def _formats(table: Table, columns: dict[str, int], amounts: tuple[str, ...], dates: tuple[str, ...],
+             locale: str, italian_header: bool, issues: Issues, order: int) -> Formats | None:
+    chosen = choose_formats(table, columns, amounts, dates, locale, italian_header)
+    if isinstance(chosen, str):
+        issues.error(Where(table.source, table.header_line, order), None, f"refused as ambiguous: {chosen}")
+        return None
+    return chosen
+
+
+def parse_invoices(table: Table, ledger: ParsedLedger, order: int = 0, locale: str = "auto") -> None:
     ledger.sources.append(table.source)
+    italian = translate_header(table, INVOICE_ALIASES, INVOICE_COLUMNS).italian
     columns = check_header(table, INVOICE_COLUMNS, INVOICE_OPTIONAL, ledger.issues, order)
     if columns is None:
+        return
+    formats = _formats(table, columns, ("amount_due",), ("issue_date", "due_date"), locale, italian,
+                       ledger.issues, order)
+    if formats is None:
         return
     first_line: dict[str, int] = {}
     # A debtor's cells repeat on each of their invoices: identical cells already accepted
@@ -179,22 +209,22 @@ def parse_invoices(table: Table, ledger: ParsedLedger, order: int = 0) -> None:
     for line, cells in table.rows:
         if not _shape_ok(table, line, cells, columns, ledger.issues, order):
             continue
-        row = _Row(cells, columns, Where(table.source, line, order), ledger.issues)
+        row = _Row(cells, columns, Where(table.source, line, order), ledger.issues, table)
         same_as = tuple(row.raw(c) for c in DEBTOR_COLUMNS)
         debtor = accepted.get(same_as)
         if debtor is None:
             debtor = _debtor(row)
             if debtor is not None:
-                _merge_debtor(ledger, debtor)
+                merge_debtor(ledger, debtor)
                 if ledger.debtors.get(debtor.debtor_ref) is debtor:
                     accepted[same_as] = debtor
-        invoice = _invoice(row, debtor.debtor_ref if debtor else "")
+        invoice = _invoice(row, debtor.debtor_ref if debtor else "", formats)
         number = row.raw("invoice_number")
         if number is not None:
             ledger.seen_keys.add(invoice_key(fields.as_text(number)))
         if invoice is not None:
             if invoice.number_key in first_line:
-                ledger.issues.error(row.where, "invoice_number",
+                ledger.issues.error(row.where, row.label("invoice_number"),
                                     f"{fields.shown(invoice.invoice_number)} appears twice: also on line "
                                     f"{first_line[invoice.number_key]} (case and spaces are ignored)")
             else:
@@ -204,7 +234,8 @@ def parse_invoices(table: Table, ledger: ParsedLedger, order: int = 0) -> None:
 
 
 def _debtor(row: _Row) -> DebtorRecord | None:
-    ref = row.get("debtor_ref", fields.text, 64)
+    by_code = "debtor_ref" not in row.columns
+    ref = None if by_code else row.get("debtor_ref", fields.text, 64)
     name = row.get("name", fields.text, 200)
     tax = row.get("tax_code", fields.tax_code)
     phone = row.get("phone", fields.phone)
@@ -212,61 +243,75 @@ def _debtor(row: _Row) -> DebtorRecord | None:
     language = row.get("language", fields.language)
     if _BAD in (ref, name, tax, phone, email, language):
         return None
-    return DebtorRecord(ref, " ".join(name.split()), tax[0], tax[1], phone, email, language, row.where)
+    return DebtorRecord(tax[0] if by_code else ref, " ".join(name.split()), tax[0], tax[1], phone, email, language,
+                        row.where, ref_from_tax_code=by_code)
 
 
-def _invoice(row: _Row, debtor_ref: str) -> InvoiceRecord | None:
+def _invoice(row: _Row, debtor_ref: str, formats: Formats = STANDARD) -> InvoiceRecord | None:
     number = row.get("invoice_number", fields.text, 64)
-    issued = row.get("issue_date", fields.iso_date)
-    due = row.get("due_date", fields.iso_date)
-    amount = row.get("amount_due", fields.amount)
+    issued = row.get("issue_date", formats.date)
+    due = row.get("due_date", formats.date)
+    amount = row.get("amount_due", formats.amount)
     currency = row.get("currency", fields.currency)
     if _BAD not in (issued, due) and due < issued:
-        row.issues.error(row.where, "due_date", f"{due.isoformat()} is before issue_date {issued.isoformat()}")
+        row.issues.error(row.where, row.label("due_date"),
+                         f"{due.isoformat()} is before {row.label('issue_date')} {issued.isoformat()}")
         return None
     if _BAD in (number, issued, due, amount, currency):
         return None
     return InvoiceRecord(debtor_ref, number, invoice_key(number), issued, due, amount, currency, row.where)
 
 
-def _merge_debtor(ledger: ParsedLedger, new: DebtorRecord) -> None:
-    """One debtor_ref, one identity: name and tax code must agree; contact details must not clash."""
+def merge_debtor(ledger: ParsedLedger, new: DebtorRecord) -> None:
+    """One debtor_ref, one identity: name and tax code must agree; contact details must not clash.
+
+    When the tax code is the identity (no debtor_ref in the file), a differently spelt name or
+    another e-mail on a later document is only a warning: the first one is kept.
+    """
     known = ledger.debtors.get(new.debtor_ref)
     if known is None:
         ledger.debtors[new.debtor_ref] = new
         return
-    issues, where, first = ledger.issues, new.where, known.where.line
-    ref = fields.shown(new.debtor_ref)
+    issues, where = ledger.issues, new.where
+    lenient = new.ref_from_tax_code
+    ref = f"tax code {mask_tax_code(new.tax_code)!r}" if lenient else f"debtor_ref {fields.shown(new.debtor_ref)}"
+    first = f"line {known.where.line}" if known.where.source == where.source else str(known.where)
+    report = issues.warn if lenient else issues.error
+    kept = "; the first is kept" if lenient else ""
     if new.name != known.name:
-        issues.error(where, "name", f"{fields.shown(new.name)} differs from {fields.shown(known.name)} "
-                                    f"given for debtor_ref {ref} on line {first}")
+        report(where, "name", f"{fields.shown(new.name)} differs from {fields.shown(known.name)} "
+                              f"given for {ref} on {first}{kept}")
     if new.tax_code != known.tax_code:
         issues.error(where, "tax_code", f"{mask_tax_code(new.tax_code)!r} differs from "
-                                        f"{mask_tax_code(known.tax_code)!r} given for debtor_ref {ref} on line {first}")
+                                        f"{mask_tax_code(known.tax_code)!r} given for {ref} on {first}")
     for column in ("phone", "email", "language"):
         mine, theirs = getattr(new, column), getattr(known, column)
         if mine and theirs and mine != theirs:
-            issues.error(where, column, f"differs from the value given for debtor_ref {ref} on line {first}")
+            report(where, column, f"differs from the value given for {ref} on {first}{kept}")
         elif mine and not theirs:
             setattr(known, column, mine)  # a blank cell on an earlier row: take this one
 
 
-def parse_payments(table: Table, ledger: ParsedLedger, today: date, order: int = 1) -> None:
+def parse_payments(table: Table, ledger: ParsedLedger, today: date, order: int = 1, locale: str = "auto") -> None:
     ledger.sources.append(table.source)
+    italian = translate_header(table, PAYMENT_ALIASES, PAYMENT_COLUMNS).italian
     columns = check_header(table, PAYMENT_COLUMNS, PAYMENT_OPTIONAL, ledger.issues, order)
     if columns is None:
+        return
+    formats = _formats(table, columns, ("amount",), ("paid_on",), locale, italian, ledger.issues, order)
+    if formats is None:
         return
     first_line: dict[tuple[str, date, Decimal, str], int] = {}
     for line, cells in table.rows:
         if not _shape_ok(table, line, cells, columns, ledger.issues, order):
             continue
-        row = _Row(cells, columns, Where(table.source, line, order), ledger.issues)
+        row = _Row(cells, columns, Where(table.source, line, order), ledger.issues, table)
         number = row.get("invoice_number", fields.text, 64)
-        paid_on = row.get("paid_on", fields.iso_date)
-        amount = row.get("amount", fields.amount)
+        paid_on = row.get("paid_on", formats.date)
+        amount = row.get("amount", formats.amount)
         reference = row.get("reference", fields.text, 128, False)
         if paid_on is not _BAD and paid_on > today:
-            row.issues.error(row.where, "paid_on", f"{paid_on.isoformat()} is in the future")
+            row.issues.error(row.where, row.label("paid_on"), f"{paid_on.isoformat()} is in the future")
             continue
         if not row.ok:
             continue

@@ -1,4 +1,5 @@
-"""Ledger import from CSV or XLSX: ``python -m bot import-ledger invoices.csv --payments payments.csv``.
+"""Ledger import from CSV, XLSX or FatturaPA e-invoices:
+``python -m bot import-ledger invoices.csv --payments payments.csv``.
 
 The rules a credit manager can rely on:
 
@@ -11,6 +12,12 @@ The rules a credit manager can rely on:
 * Payments are matched by (invoice, date, amount, reference). One that takes an invoice
   above its amount due is imported with a warning (the money *was* received).
 
+* What an Italian Excel writes (``;``, "1.240,50", dd/mm/yyyy, Windows-1252, Italian column
+  names) is recognised per file, or forced with ``locale="it"``; a file that could be read
+  two ways is refused (:mod:`import_locale`).
+* ``invoices`` may instead be e-invoices: an ``.xml`` / ``.xml.p7m``, a folder or a ``.zip``
+  of them (:mod:`bot.ledger.fatturapa`); several due dates become instalments of one invoice.
+
 Validation lives in :mod:`import_fields` (one cell) and :mod:`import_rows` (rows and
 files), writing in :mod:`import_apply`; this module wires files to them.
 """
@@ -22,7 +29,9 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy.orm import Session
 
+from bot.ledger.fatturapa import is_einvoice_source, parse_einvoices
 from bot.ledger.import_apply import ImportSummary, LedgerImportError, apply_ledger
+from bot.ledger.import_locale import LOCALES
 from bot.ledger.import_read import Table, UnreadableFile, has_sheet, is_workbook, read_csv, read_sheet
 from bot.ledger.import_rows import (
     INVOICE_COLUMNS, PAYMENT_COLUMNS, ParsedLedger, Where, parse_invoices, parse_payments,
@@ -62,27 +71,57 @@ def read_tables(invoices: Path, payments: Path | None = None) -> tuple[Table, Ta
     return invoice_table, payment_table
 
 
-def _import_tables(session: Session, invoices: Table, payments: Table | None, creditor_id: str,
-                   today: date, actor: str = "import") -> ImportSummary:
-    ledger = ParsedLedger()
+def _import_tables(session: Session, invoices: Table | None, payments: Table | None, creditor_id: str,
+                   today: date, actor: str = "import", locale: str = "auto",
+                   ledger: ParsedLedger | None = None) -> ImportSummary:
+    ledger = ledger or ParsedLedger()
     for order, table in enumerate((invoices, payments)):
         if table is not None and not table.rows:
             ledger.issues.warn(Where(table.source, table.header_line, order), None,
                                "no rows after the header; nothing to import from it")
-    parse_invoices(invoices, ledger, order=0)
+    if invoices is not None:
+        parse_invoices(invoices, ledger, order=0, locale=locale)
     if payments is not None:
-        parse_payments(payments, ledger, today, order=1)
+        parse_payments(payments, ledger, today, order=1, locale=locale)
     return apply_ledger(session, ledger, creditor_id, actor)
 
 
+def _import_einvoices(session: Session, source: Path, payments: Path | None, creditor_id: str, today: date,
+                      locale: str) -> ImportSummary:
+    ledger = ParsedLedger()
+    problems: list[str] = []
+    try:
+        parse_einvoices(source, ledger, order=0)
+    except UnreadableFile as exc:
+        problems.append(str(exc))
+    payment_table = None
+    if payments is not None:
+        try:
+            payment_table = _read(payments, "payments", PAYMENT_COLUMNS)
+        except UnreadableFile as exc:
+            problems.append(str(exc))
+    if problems:
+        raise LedgerImportError(problems)
+    return _import_tables(session, None, payment_table, creditor_id, today, locale=locale, ledger=ledger)
+
+
 def import_ledger(session: Session, invoices: str | Path, payments: str | Path | None = None,
-                  creditor_id: str = DEFAULT_CREDITOR, today: date | None = None) -> ImportSummary:
+                  creditor_id: str = DEFAULT_CREDITOR, today: date | None = None,
+                  locale: str = "auto") -> ImportSummary:
     """Validate and write one ledger import in ``session`` (the caller commits).
 
+    ``locale``: ``auto`` (decided per file), ``it`` or ``standard`` for the spreadsheets.
     Raises :class:`LedgerImportError` listing every problem; then nothing has been written.
     """
-    invoice_table, payment_table = read_tables(Path(invoices), Path(payments) if payments else None)
-    return _import_tables(session, invoice_table, payment_table, creditor_id, today or date.today())
+    if locale not in LOCALES:
+        raise ValueError(f"locale must be one of {', '.join(LOCALES)}, got {locale!r}")
+    source = Path(invoices)
+    pay_path = Path(payments) if payments else None
+    if is_einvoice_source(source):
+        return _import_einvoices(session, source, pay_path, creditor_id, today or date.today(), locale)
+    invoice_table, payment_table = read_tables(source, pay_path)
+    return _import_tables(session, invoice_table, payment_table, creditor_id, today or date.today(),
+                          locale=locale)
 
 
 def _table(source: str, columns: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> Table:

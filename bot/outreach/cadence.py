@@ -42,16 +42,17 @@ def due_steps(subjects: Iterable[Subject], steps: Sequence[Step], day: date, loo
         for step in steps:
             if step.kind != subject.kind:
                 continue
-            on = subject.reference_date + timedelta(days=step.offset_days)
             late_allowed = lookback_days if step.kind == "payment" else 0
-            if on <= day <= on + timedelta(days=late_allowed):
-                due.append(DueStep(step, subject, on))
+            for offset in step.offsets():
+                on = subject.reference_date + timedelta(days=offset)
+                if on <= day <= on + timedelta(days=late_allowed):
+                    due.append(DueStep(step, subject, on))
     return due
 
 
 def reference_window(steps: Sequence[Step], kind: str, day: date, lookback_days: int = 0) -> tuple[date, date] | None:
     """Range of reference dates that can produce a step on ``day`` (to narrow queries)."""
-    offsets = [s.offset_days for s in steps if s.kind == kind]
+    offsets = [o for s in steps if s.kind == kind for o in (s.offset_days, s.last_offset)]
     if not offsets:
         return None
     late = lookback_days if kind == "payment" else 0

@@ -24,13 +24,32 @@ SUBJECT_KINDS = ("invoice", "promise", "instalment", "payment")
 @dataclass(frozen=True)
 class Step:
     """One message of a cadence: ``offset_days`` from the subject's reference date
-    (due date, promised date, instalment due date, payment recorded date)."""
+    (due date, promised date, instalment due date, payment recorded date).
+
+    With ``every_days`` the step repeats (offset, offset + every, …) up to ``until_days``,
+    while the subject stays open; a repeat is skipped when the debtor heard from us in the
+    last ``every_days``. ``task``: planning this step also opens a follow-up task for a
+    person (the end of the automatic cadence).
+    """
 
     name: str
     kind: str
     offset_days: int
     template: str
     variants: tuple[str, ...] = ("a",)
+    every_days: int = 0
+    until_days: int | None = None
+    task: bool = False
+
+    def offsets(self) -> range:
+        """Every offset at which the step falls."""
+        if not self.every_days:
+            return range(self.offset_days, self.offset_days + 1)
+        return range(self.offset_days, (self.until_days or self.offset_days) + 1, self.every_days)
+
+    @property
+    def last_offset(self) -> int:
+        return self.offsets()[-1]
 
 
 @dataclass(frozen=True)
@@ -50,12 +69,18 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     Step("post_due_1", "invoice", 3, "post_due", ("a", "b")),
     Step("post_due_2", "invoice", 10, "post_due", ("a", "b")),
     Step("post_due_3", "invoice", 20, "post_due"),
+    # The whole life of a debt: every two weeks up to four months, then a last message and a person.
+    Step("reminder", "invoice", 34, "reminder", every_days=14, until_days=106),
+    Step("last_notice", "invoice", 120, "last_notice", task=True),
     Step("promise_reminder", "promise", -1, "promise_reminder"),
     Step("promise_missed", "promise", 2, "promise_missed"),
     Step("instalment_reminder", "instalment", -1, "instalment_reminder"),
     Step("instalment_missed", "instalment", 3, "instalment_missed"),
     Step("thanks", "payment", 0, "thanks"),
 )
+
+
+CATCH_UP = Step("catch_up", "invoice", 0, "catch_up")
 
 
 @dataclass(frozen=True)
@@ -72,6 +97,9 @@ class OutreachConfig:
     # Template name -> approved WhatsApp content SID, the only thing allowed outside 24 h.
     whatsapp_templates: dict[str, str] = field(default_factory=dict)
     steps: tuple[Step, ...] = DEFAULT_STEPS
+    # An overdue invoice nobody has written about yet (a first import of an old ledger) gets
+    # this one message at once instead of the steps it missed; None: no catch-up.
+    catch_up: Step | None = CATCH_UP
     # Below this payment propensity the message leads with the offer of a plan.
     supportive_below: float = 0.35
     thanks_lookback_days: int = 3
@@ -80,7 +108,15 @@ class OutreachConfig:
     batch_size: int = 20
 
     def step(self, name: str) -> Step | None:
+        if self.catch_up is not None and name == self.catch_up.name:
+            return self.catch_up
         return next((s for s in self.steps if s.name == name), None)
+
+    def closing_step(self) -> Step | None:
+        """The invoice step that ends the automatic cadence: the last one opening a task, else the last one."""
+        invoice_steps = [s for s in self.steps if s.kind == "invoice"]
+        closing = [s for s in invoice_steps if s.task] or invoice_steps
+        return max(closing, key=lambda s: s.last_offset) if closing else None
 
 
 def _window(day: str, raw: Any) -> Window:
@@ -116,10 +152,28 @@ def _steps(raw: Any) -> tuple[Step, ...]:
         if not name:
             raise ValueError(f"outreach.steps[{i}]: 'name' is required")
         variants = tuple(str(v) for v in (item.get("variants") or ["a"]))
-        steps.append(Step(name, kind, int(item.get("offset_days", 0)), str(item.get("template") or name), variants))
-    if len({s.name for s in steps}) != len(steps):
-        raise ValueError("outreach.steps: step names must be unique")
+        offset = int(item.get("offset_days", 0))
+        every = int(item.get("every_days") or 0)
+        until = item.get("until_days")
+        if every < 0 or (every and (until is None or int(until) < offset)):
+            raise ValueError(f"outreach.steps[{i}]: every_days needs until_days >= offset_days")
+        if until is not None and not every:
+            raise ValueError(f"outreach.steps[{i}]: until_days only goes with every_days")
+        steps.append(Step(name, kind, offset, str(item.get("template") or name), variants, every,
+                          int(until) if until is not None else None, bool(item.get("task", False))))
+    if len({s.name for s in steps}) != len(steps) or CATCH_UP.name in {s.name for s in steps}:
+        raise ValueError(f"outreach.steps: step names must be unique (and not {CATCH_UP.name!r})")
     return tuple(steps)
+
+
+def _catch_up(raw: Any) -> Step | None:
+    if raw is False or raw is None:
+        return None
+    if raw is True:
+        return CATCH_UP
+    if not isinstance(raw, Mapping):
+        raise ValueError("outreach.catch_up: expected false or a mapping with 'template'")
+    return Step(CATCH_UP.name, "invoice", 0, str(raw.get("template") or CATCH_UP.template))
 
 
 def parse_outreach(data: Mapping[str, Any] | None) -> OutreachConfig:
@@ -156,6 +210,8 @@ def parse_outreach(data: Mapping[str, Any] | None) -> OutreachConfig:
         values["whatsapp_templates"] = {str(k): str(v) for k, v in (data["whatsapp_templates"] or {}).items()}
     if "steps" in data:
         values["steps"] = _steps(data["steps"])
+    if "catch_up" in data:
+        values["catch_up"] = _catch_up(data["catch_up"])
     for key, cast in (("holidays_country", str), ("supportive_below", float), ("thanks_lookback_days", int),
                       ("poll_seconds", float), ("lease_seconds", int), ("batch_size", int)):
         if key in data:

@@ -14,6 +14,7 @@ from bot.ledger.models import (
 )
 from bot.outreach.cadence import Subject, reference_window
 from bot.outreach.config import OutreachConfig
+from bot.outreach.lifecycle import follow_up_open, invoice_subject, invoices_referenced_between
 from bot.outreach.models import ACTIVE_STATUSES, OutboxMessage, OutreachPause
 from bot.outreach.rules import Reachability, SubjectFacts, whatsapp_window_open
 
@@ -47,13 +48,9 @@ def load_subjects(session: Session, creditor_id: str, day: date, config: Outreac
     steps, lookback = config.steps, config.thanks_lookback_days
     window = reference_window(steps, "invoice", day)
     if window:
-        invoices = session.execute(select(Invoice).where(
-            Invoice.creditor_id == creditor_id, Invoice.due_date.between(*window))).scalars().all()
-        paid = _paid_by_invoice(session, [i.id for i in invoices])
-        for inv in invoices:
-            if Decimal(inv.amount_due) - paid.get(inv.id, ZERO) > ZERO:
-                subjects.append(Subject("invoice", inv.id, inv.debtor_id, inv.due_date, inv.id,
-                                        {"due_date": inv.due_date, "invoice_number": inv.invoice_number}))
+        # Open invoices, counted from their due date or from their earliest unpaid instalment.
+        for inv, reference in invoices_referenced_between(session, creditor_id, *window):
+            subjects.append(invoice_subject(inv, reference))
     window = reference_window(steps, "promise", day)
     if window:
         for p in session.execute(select(PromiseToPay).where(
@@ -76,9 +73,12 @@ def load_subjects(session: Session, creditor_id: str, day: date, config: Outreac
         end = datetime.combine(window[1] + timedelta(days=1), datetime.min.time())
         rows = session.execute(select(Payment, Invoice).join(Invoice).where(
             Payment.creditor_id == creditor_id, Payment.created_at >= start, Payment.created_at < end)).all()
+        paid = _paid_by_invoice(session, sorted({inv.id for _pay, inv in rows}))
         for pay, inv in rows:
+            # A partial payment's thanks also says how the rest can be settled.
+            remaining = Decimal(inv.amount_due) - paid.get(inv.id, ZERO) > ZERO
             subjects.append(Subject("payment", pay.id, inv.debtor_id, pay.created_at.date(), inv.id,
-                                    {"paid_on": pay.paid_on}))
+                                    {"paid_on": pay.paid_on, "remaining": remaining}))
     return subjects
 
 
@@ -153,7 +153,19 @@ def with_agent(session: Session, conversations: list[Conversation]) -> bool:
         Handoff.conversation_id.in_(ids), Handoff.status.in_(OPEN_HANDOFF)).limit(1)).first() is not None
 
 
-def subject_facts(session: Session, debtor: Debtor, subject: Subject, day: date, creditor_id: str) -> SubjectFacts:
+def recently_contacted(session: Session, debtor_id: int, day: date, gap_days: int) -> bool:
+    """A message to the debtor (sent or on its way) in the ``gap_days - 1`` days before ``day``."""
+    if gap_days <= 1:
+        return False
+    return session.execute(select(OutboxMessage.id).where(
+        OutboxMessage.debtor_id == debtor_id, OutboxMessage.status.in_(ACTIVE_STATUSES),
+        OutboxMessage.send_on.between(day - timedelta(days=gap_days - 1), day - timedelta(days=1))).limit(1)
+    ).first() is not None
+
+
+def subject_facts(session: Session, debtor: Debtor, subject: Subject, day: date, creditor_id: str,
+                  gap_days: int = 0) -> SubjectFacts:
+    """``gap_days``: for a repeating step, whether the debtor heard from us that recently counts."""
     campaigns, paused_debtors = active_pauses(session, creditor_id)
     invoice_ids = [subject.invoice_id] if subject.invoice_id is not None else _open_invoice_ids(session, debtor.id)
     return SubjectFacts(
@@ -164,6 +176,8 @@ def subject_facts(session: Session, debtor: Debtor, subject: Subject, day: date,
         promise_pending=subject.kind == "invoice" and _promise_pending(session, subject, day),
         debtor_paused=debtor.id in paused_debtors,
         paused_campaigns=campaigns,
+        recently_reminded=recently_contacted(session, debtor.id, day, gap_days),
+        follow_up_open=subject.kind == "invoice" and follow_up_open(session, creditor_id, debtor.id),
     )
 
 

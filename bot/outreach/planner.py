@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.ledger.models import DEFAULT_CREDITOR, Debtor
+from bot.ledger.models import DEFAULT_CREDITOR, Debtor, FollowUpTask
 from bot.messages import supported_language
-from bot.outreach import facts
+from bot.outreach import facts, lifecycle
 from bot.outreach.cadence import DueStep, due_steps
 from bot.outreach.config import CHANNELS, OutreachConfig
 from bot.outreach.experiments import assign_variant
@@ -47,6 +47,7 @@ Scorer = Callable[[Session, Collection[int], date], Mapping[int, Score]]
 class PlanResult:
     created: list[OutboxMessage] = field(default_factory=list)
     already_planned: int = 0
+    tasks: list[FollowUpTask] = field(default_factory=list)  # opened by a closing step (kind last_notice)
 
     @property
     def queued(self) -> list[OutboxMessage]:
@@ -63,7 +64,7 @@ def _creditor_name() -> str:
     return get_creditor().name
 
 
-def _priority(due: DueStep, scores: Mapping[int, Score], order: Mapping[str, int]) -> tuple:
+def _priority(due: DueStep, scores: Mapping[int, Score], order: Mapping[str, tuple[int, int]]) -> tuple:
     score = scores.get(due.subject.debtor_id)
     # Unscored debtors keep ledger order; scored ones: most likely to respond first.
     return (-(score.p30 if score else 0.0), order[due.step.name], due.subject.debtor_id, due.subject.subject_id)
@@ -78,6 +79,7 @@ def plan_day(session: Session, day: date, now: datetime, config: OutreachConfig,
         return result
     subjects = facts.load_subjects(session, creditor_id, day, config)
     due = due_steps(subjects, config.steps, day, config.thanks_lookback_days)
+    due += lifecycle.catch_ups(session, creditor_id, day, config, due)
     if not due:
         return result
     keys = {d.idempotency_key(creditor_id): d for d in due}
@@ -86,20 +88,28 @@ def plan_day(session: Session, day: date, now: datetime, config: OutreachConfig,
     result.already_planned = len(existing)
     todo = [d for k, d in keys.items() if k not in existing]
     scores = scorer(session, {d.subject.debtor_id for d in todo}, day) if scorer and todo else {}
-    order = {s.name: i for i, s in enumerate(config.steps)}
+    # Cadence order, but a closing step first: it opens the task that quiets the other reminders.
+    order = {s.name: (0 if s.task else 1, i) for i, s in enumerate(config.steps)}
+    order.setdefault(lifecycle.CATCH_UP_NAME, (1, len(order)))
     name = creditor_name or _creditor_name()
     for item in sorted(todo, key=lambda d: _priority(d, scores, order)):
         row = build_row(session, item, day, now, config, available_channels, scores.get(item.subject.debtor_id),
                         creditor_id, name)
         if row is None:
             continue
+        task = None
         try:
             with session.begin_nested():
                 session.add(row)
+                if item.step.task:
+                    session.flush()  # the row first: the task is opened only if this process planned it
+                    task = lifecycle.open_task(session, row, creditor_id)
         except IntegrityError:  # planned meanwhile by another process: theirs stands
             result.already_planned += 1
             continue
         result.created.append(row)
+        if task is not None:
+            result.tasks.append(task)
     return result
 
 
@@ -121,7 +131,8 @@ def build_row(session: Session, item: DueStep, day: date, now: datetime, config:
         send_after=to_naive_utc(moment or start), send_on=(moment or start).astimezone(tz).date(),
     )
     reason = None if moment else "no_contact_hours"
-    reason = reason or suppression_reason(item.step, facts.subject_facts(session, debtor, item.subject, day, creditor_id))
+    reason = reason or suppression_reason(item.step, facts.subject_facts(session, debtor, item.subject, day, creditor_id,
+                                                                         item.step.every_days))
     reason = reason or cap_reason(facts.other_send_days(session, debtor.id, row.send_on), row.send_on, config)
     choice = choose_channel(facts.reachability(session, debtor, now), item.step.template, config, available_channels)
     if choice.channel in ("whatsapp", "sms") and facts.is_first_contact(session, choice.channel, choice.address):

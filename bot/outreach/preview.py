@@ -36,6 +36,7 @@ class PreviewLine:
     text: str
     reason: str | None
     propensity: float | None
+    task: bool = False  # the message closes the cadence and opened a task for a person
 
 
 def preview(engine: Engine, days: int, config: OutreachConfig, clock: Clock = utc_now,
@@ -52,6 +53,7 @@ def preview(engine: Engine, days: int, config: OutreachConfig, clock: Clock = ut
             conn.exec_driver_sql("BEGIN")
         session = Session(bind=conn, future=True, autoflush=True)
         simulated: set[int] = set()
+        task_steps = {s.name for s in config.steps if s.task}
         try:
             for offset in range(days):
                 day = first + timedelta(days=offset)
@@ -59,6 +61,7 @@ def preview(engine: Engine, days: int, config: OutreachConfig, clock: Clock = ut
                 result = plan_day(session, day, day_now, config, available_channels, scorer,
                                   creditor_name=creditor_name)
                 simulated.update(row.id for row in result.created)
+                task_debtors = {task.debtor_id for task in result.tasks}
                 # Rows the real worker planned before this preview show as they stand.
                 earlier = session.execute(select(OutboxMessage).where(
                     OutboxMessage.send_on == day, OutboxMessage.id.not_in(simulated or {0}))).scalars().all()
@@ -67,7 +70,8 @@ def preview(engine: Engine, days: int, config: OutreachConfig, clock: Clock = ut
                     status = "queued" if row.status in ("queued", "claimed", "sending", "sent") else "skipped"
                     lines.append(PreviewLine(row.send_on if status == "queued" else day, debtor.name, row.step,
                                              status, row.channel, row.address, row.variant, row.template,
-                                             row.text, row.skip_reason, row.propensity))
+                                             row.text, row.skip_reason, row.propensity,
+                                             row.step in task_steps and row.debtor_id in task_debtors))
                     if row.status == "queued" and row.id in simulated:  # as if delivered, for later caps
                         row.status, row.sent_at = "sent", row.send_after
                 session.flush()
@@ -98,6 +102,10 @@ def format_preview(lines: list[PreviewLine], first: date, days: int, config: Out
                     out.extend(f"        > {text_line}" for text_line in line.text.splitlines())
             else:
                 out.append(f"  SKIP  {line.debtor} | {line.step} | {where} | reason: {line.reason}")
+            if line.task:
+                out.append(f"  TASK  {line.debtor} | end of the automatic reminders: a person takes over")
     sent = sum(1 for line in lines if line.status == "queued")
-    out.append(f"\n{sent} messages would be sent, {len(lines) - sent} skipped, over {days} days.")
+    tasks = sum(1 for line in lines if line.task)
+    out.append(f"\n{sent} messages would be sent, {len(lines) - sent} skipped, {tasks} tasks opened for a person, "
+               f"over {days} days.")
     return "\n".join(out)

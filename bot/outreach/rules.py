@@ -5,7 +5,9 @@
 - A frequency cap across all channels (per local day and per rolling 7 days).
 - Suppressions: a manager's pause, a human agent on the case, a disputed invoice, a
   reconciliation or payment hold, nothing left to pay, a plan on track or a pending promise
-  (for invoice reminders), opt-outs per channel and global.
+  (for invoice reminders), a repeating reminder when the debtor heard from us within its
+  interval, an open follow-up task after the last notice (for invoice reminders), opt-outs
+  per channel and global.
 - Channel choice: preference order, opt-outs, and WhatsApp's 24-hour window (outside it
   only an approved template, otherwise SMS).
 """
@@ -111,6 +113,8 @@ class SubjectFacts:
     promise_pending: bool = False  # an open promise whose date has not passed
     debtor_paused: bool = False
     paused_campaigns: frozenset[str] = frozenset()
+    recently_reminded: bool = False  # a repeating step, and the debtor heard from us within its interval
+    follow_up_open: bool = False  # the cadence ended with a task for a person, still open
 
 
 HOLD_REASONS = {"dispute": "dispute", "reconciliation": "reconciliation_hold", "pause": "payment_pause"}
@@ -133,6 +137,10 @@ def suppression_reason(step: Step, facts: SubjectFacts) -> str | None:
         return "plan_on_track"
     if step.kind == "invoice" and facts.promise_pending:
         return "promise_pending"
+    if step.kind == "invoice" and facts.follow_up_open:
+        return "follow_up_open"  # a person has the case: no more automatic invoice reminders
+    if step.every_days and facts.recently_reminded:
+        return "recently_reminded"
     return None
 
 

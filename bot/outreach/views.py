@@ -64,6 +64,8 @@ REASONS = {
     "no_contact_hours": ("nessun orario di contatto", "no contact hours"),
     "unconfirmed": ("esito non confermato: verificare", "outcome unconfirmed: check"),
     "provider_refused": ("rifiutato dal fornitore", "refused by the provider"),
+    "recently_reminded": ("già contattato di recente", "contacted recently"),
+    "follow_up_open": ("in carico a un collega (attività aperta)", "a colleague has the follow-up task"),
 }
 
 STYLE = ("<style>.outreach table{border-collapse:collapse;width:100%;margin-bottom:1.5em}"

@@ -239,7 +239,8 @@ class Worker:
         if step is None:
             return "step_removed"
         subject = Subject(row.subject_kind, row.subject_id, row.debtor_id, row.scheduled_for, row.invoice_id)
-        reason = suppression_reason(step, facts.subject_facts(session, debtor, subject, row.send_on, row.creditor_id))
+        reason = suppression_reason(step, facts.subject_facts(session, debtor, subject, row.send_on, row.creditor_id,
+                                                              step.every_days))
         reason = reason or cap_reason(facts.other_send_days(session, debtor.id, row.send_on, ("sending", "sent"),
                                                             exclude_id=row.id), row.send_on, self.config)
         if reason:
