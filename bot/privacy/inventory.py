@@ -43,6 +43,8 @@ POLICY: dict[str, str] = {
     "outreach_assignments": ERASE,
     "outreach_pauses": ERASE,
     "alembic_version": NO_DEBTOR_DATA,
+    # The schedule of an invoice; the held invoice keeps its total and first due date.
+    "invoice_instalments": ERASE,
     "console_revocations": NO_DEBTOR_DATA,     # digests of staff session ids
     "console_login_failures": NO_DEBTOR_DATA,  # digests of staff usernames and addresses
     # The dedupe key of an applied payment must survive, or a replayed event would pay twice;

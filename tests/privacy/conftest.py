@@ -18,6 +18,7 @@ from bot.ledger.models import (
 )
 from bot.ledger.repository import audit
 from bot.outreach.models import OutboxMessage, OutreachAssignment, OutreachPause
+from bot.ledger.instalments import InvoiceInstalment
 from bot.payments.models import PaymentEvent
 from bot.statements.models import StatementLine
 from tests.factories import add_debtor, add_invoice, add_payment
@@ -85,6 +86,7 @@ def populate(session, ref: str, phone: str, email: str | None, secret: str, conv
                               template="due", text=f"Gentile cliente {secret}", status="sent", created_at=when))
     session.add(OutreachAssignment(debtor_id=debtor.id, step="due", variant="a"))
     session.add(OutreachPause(scope="debtor", debtor_id=debtor.id, reason="hardship"))
+    session.add(InvoiceInstalment(invoice_id=held.id, number=1, due_date=date(2026, 10, 15), amount=Decimal("100.00")))
     session.add(PaymentEvent(source="stripe", event_id=f"evt_{ref}", debtor_id=debtor.id, invoice_id=held.id,
                              amount=Decimal("100.00"), paid_on=date(2026, 10, 1)))
     session.add(StatementLine(txn_id=f"TX-{ref}", booked_on=date(2026, 10, 1), amount=Decimal("100.00"),
