@@ -10,19 +10,15 @@ Payments are not tied to an instalment: they cover the instalments in due-date o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Iterable, Sequence
 
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 
-from bot.ledger.models import DEFAULT_CREDITOR, Base, Money
+from bot.ledger.models import DEFAULT_CREDITOR, Base, Money, _now
 
 ZERO = Decimal("0.00")
-
-
-def _now() -> datetime:
-    return datetime.utcnow()
 
 
 class InvoiceInstalment(Base):

@@ -8,20 +8,15 @@ moves it, so two workers cannot both own a row.
 """
 from __future__ import annotations
 
-from datetime import datetime
 
 from sqlalchemy import (
     Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 
-from bot.ledger.models import DEFAULT_CREDITOR, Base
+from bot.ledger.models import DEFAULT_CREDITOR, Base, _now
 
 STATUSES = ("queued", "claimed", "sending", "sent", "skipped", "failed")
 ACTIVE_STATUSES = ("queued", "claimed", "sending", "sent")  # count towards caps
-
-
-def _now() -> datetime:
-    return datetime.utcnow()
 
 
 class OutboxMessage(Base):

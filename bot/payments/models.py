@@ -5,15 +5,10 @@ twice or a payments file re-run cannot book the same money twice.
 """
 from __future__ import annotations
 
-from datetime import datetime
 
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 
-from bot.ledger.models import DEFAULT_CREDITOR, Base, Money
-
-
-def _now() -> datetime:
-    return datetime.utcnow()
+from bot.ledger.models import DEFAULT_CREDITOR, Base, Money, _now
 
 
 class PaymentEvent(Base):

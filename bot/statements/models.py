@@ -8,15 +8,10 @@ unmatched, rejected (by an agent) or ignored (debits). ``allocations`` is JSON
 """
 from __future__ import annotations
 
-from datetime import datetime
 
 from sqlalchemy import Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 
-from bot.ledger.models import DEFAULT_CREDITOR, Base, Money
-
-
-def _now() -> datetime:
-    return datetime.utcnow()
+from bot.ledger.models import DEFAULT_CREDITOR, Base, Money, _now
 
 
 class StatementLine(Base):
