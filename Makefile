@@ -23,17 +23,21 @@ export ENABLE_REST_CHANNEL ?= 1
 # Python 3.10 (Rasa 3.6 does not support newer): PYTHON310, then pyenv, then PATH.
 PYTHON310 ?= $(shell (ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null; command -v python3.10) | head -1)
 
-.PHONY: help install db demo-data train run demo validate test test-unit test-pg test-stories test-e2e crossval bench lint clean nps-eval
+.PHONY: help install db demo-data train run cluster demo validate test test-unit test-pg test-stories test-e2e test-cluster crossval bench lint clean nps-eval nlu-heldout explore
 
 help:
 	@echo "make run       install what is missing, migrate, load the demo ledger if empty, train, start"
 	@echo "make test      everything: unit tests (SQLite and PostgreSQL if reachable), data validation,"
 	@echo "               conversation tests, end-to-end tests with the real servers"
+	@echo "make cluster   the production shape on this machine: PostgreSQL, Redis, nginx on 5005,"
+	@echo "               2 Rasa replicas, 2 action servers, the outreach worker (docs/deploy.md)"
 	@echo "make demo      the same as run, on a fresh demo database (var/demo.db)"
 	@echo "make crossval  NLU cross-validation; writes the table into README.md"
-	@echo "make bench     benchmarks (import, NPS report, turn latency)"
-	@echo "make lint      static checks"
+	@echo "make bench     benchmarks (import, NPS report, turn latency, make run vs make cluster)"
+	@echo "make lint      ruff and mypy (part of make test)"
 	@echo "make nps-eval  NPS theme purity and polarity agreement on the labelled answers"
+	@echo "make nlu-heldout  score the trained model on the held-out long and colloquial messages"
+	@echo "make explore N=20000 [SEED=1]  generated conversations checked against the dialogue invariants"
 
 $(STAMP): requirements.lock requirements-dev.txt
 	@if [ -z "$(PYTHON310)" ]; then echo "error: Python 3.10 not found (Rasa 3.6 needs it). Install it with pyenv or set PYTHON310=/path/to/python3.10" >&2; exit 1; fi
@@ -59,6 +63,11 @@ train: $(MODEL)
 run: demo-data train
 	@bash scripts/serve.sh
 
+# The production profile (docs/deploy.md); it migrates and loads the demo ledger itself,
+# on its own PostgreSQL unless DATABASE_URL names one.
+cluster: install train
+	@bash scripts/cluster.sh
+
 # A separate, fresh demo database with the demo ledger plus simulated history, so the
 # dashboard and the NPS report have something to show.
 DEMO_DB := sqlite:///$(CURDIR)/var/demo.db
@@ -73,12 +82,12 @@ validate: install
 	$(RASA) data validate --quiet
 
 test-unit: install
-	$(PY) -m pytest tests -q -m "not e2e" -p no:cacheprovider
+	$(PY) -m pytest tests -q -m "not e2e and not cluster" -p no:cacheprovider
 
 # The same database tests on PostgreSQL when TEST_DATABASE_URL points at one (.ci/run sets it).
 test-pg: install
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  $(PY) -m pytest tests -q -m "not e2e and not browser" -p no:cacheprovider; \
+	  $(PY) -m pytest tests -q -m "not e2e and not browser and not cluster" -p no:cacheprovider; \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 test-stories: train
@@ -87,7 +96,13 @@ test-stories: train
 test-e2e: train
 	$(PY) -m pytest tests -q -m "e2e" -p no:cacheprovider
 
-test: validate test-unit test-pg test-stories test-e2e
+# The whole cluster (scripts/cluster.sh) on free ports, with faults injected.
+test-cluster: train
+	$(PY) -m pytest tests/cluster -q -m "cluster" -p no:cacheprovider -rs
+
+# Ends with what could not run on this machine and the one command that installs it.
+test: lint validate test-unit test-pg test-stories test-e2e test-cluster
+	@bash scripts/skipped.sh
 
 crossval: install
 	rm -rf results/crossval
@@ -99,6 +114,15 @@ bench: train
 	$(PY) bench/bench_nps.py
 	$(PY) bench/bench_propensity.py
 	$(PY) bench/bench_turns.py
+	$(PY) bench/bench_cluster.py
+
+# Intent accuracy, safety-intent recall/precision and entity recall on tests/nlu/heldout_*.yml.
+nlu-heldout: train
+	$(PY) scripts/nlu_heldout.py
+
+# A long conversation-explorer run: make explore N=20000 [SEED=123]
+explore: train
+	$(PY) scripts/explore.py $(or $(N),1000) $(SEED)
 
 # Theme purity and polarity agreement on the hand-labelled answers in tests/fixtures/nps_eval/.
 nps-eval: install
@@ -106,6 +130,7 @@ nps-eval: install
 
 lint: install
 	$(VENV)/bin/ruff check bot actions tests scripts bench
+	$(VENV)/bin/mypy  # bot and actions, configured in pyproject.toml
 
 clean:
 	rm -rf models results .pytest_cache

@@ -2,23 +2,40 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Text
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.turn import Turn, TurnAction, base_action
 from bot.creditor import get_creditor
+from bot.dialogue import extract
+from bot.dialogue.choices import DISPUTE_CATEGORIES
+from bot.dialogue.turn_events import user_turns
 from bot.dialogue.views import balance_view, option_for_template, schedule_for_template
 
 
 @base_action
 class AskAction(TurnAction):
+    """Asks for ``slot``; each subclass names its action literally (``action_ask_<slot>``) so
+    that a search for the name in domain.yml finds the class."""
+
     slot = ""
 
-    def name(self) -> Text:
-        return f"action_ask_{self.slot}"
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        # After a non-answer the reply just given already rephrased this question (or
+        # offered a way out): asking it again would make two questions in one turn.
+        missed = tracker.get_slot("misunderstood") or {}
+        if missed.get("asked") and missed.get("slot") == self.slot and \
+                missed.get("turn") == user_turns(tracker.events):
+            return []
+        return await super().run(dispatcher, tracker, domain)
 
 
 class AskInvoiceNumber(AskAction):
     slot, key = "invoice_number", "ask_invoice_number"
+    action_name = "action_ask_invoice_number"
 
     async def speak(self, turn: Turn) -> None:
         if not turn.tracker.get_slot("verified") and turn.tracker.get_slot("requested_slot") is None:
@@ -28,17 +45,21 @@ class AskInvoiceNumber(AskAction):
 
 class AskTaxCode(AskAction):
     slot, key = "tax_code", "ask_tax_code"
+    action_name = "action_ask_tax_code"
 
     async def speak(self, turn: Turn) -> None:
         link = turn.metadata.get("link_invoice")
         if link and turn.tracker.get_slot("invoice_number") == link:
             turn.say("ask_tax_code_prefilled", invoice_number=link)
+        elif extract.pick_invalid_tax_code(turn.text, turn.entities):
+            turn.say("ask_tax_code_retype")  # the form has just said the code looks mistyped
         else:
             turn.say(self.key)
 
 
 class AskMonthlyAmount(AskAction):
     slot, key = "monthly_amount", "ask_sustainable_amount"
+    action_name = "action_ask_monthly_amount"
 
     async def speak(self, turn: Turn) -> None:
         pending = turn.tracker.get_slot("pending_foreign_amount")
@@ -52,6 +73,7 @@ class AskMonthlyAmount(AskAction):
 
 class AskPlanChoice(AskAction):
     slot, key = "plan_choice", "plan_options"
+    action_name = "action_ask_plan_choice"
 
     async def speak(self, turn: Turn) -> None:
         options = turn.tracker.get_slot("plan_options") or []
@@ -62,6 +84,7 @@ class AskPlanChoice(AskAction):
 
 class AskPlanConfirmed(AskAction):
     slot, key = "plan_confirmed", "plan_schedule"
+    action_name = "action_ask_plan_confirmed"
 
     async def speak(self, turn: Turn) -> None:
         options = turn.tracker.get_slot("plan_options") or []
@@ -74,6 +97,7 @@ class AskPlanConfirmed(AskAction):
 
 class AskPromiseAmount(AskAction):
     slot, key = "promise_amount", "promise_ask_amount"
+    action_name = "action_ask_promise_amount"
 
     async def speak(self, turn: Turn) -> None:
         view = await Turn.db(balance_view, turn.debtor_id, turn.today, turn.conversation_id, "promise") \
@@ -83,26 +107,59 @@ class AskPromiseAmount(AskAction):
 
 class AskPromiseDate(AskAction):
     slot, key = "promise_date", "promise_ask_date"
+    action_name = "action_ask_promise_date"
 
 
 class AskPaidDate(AskAction):
     slot, key = "paid_date", "paid_ask_date"
+    action_name = "action_ask_paid_date"
 
 
 class AskPaidAmount(AskAction):
     slot, key = "paid_amount", "paid_ask_amount"
+    action_name = "action_ask_paid_amount"
 
 
 class AskPaidReference(AskAction):
     slot, key = "paid_reference", "paid_ask_reference"
+    action_name = "action_ask_paid_reference"
+
+
+class AskDifficultyChoice(AskAction):
+    """The hardship offer: a person, a payment pause or a plan, as one question."""
+
+    slot, key = "difficulty_choice", "vulnerability_ack"
+    action_name = "action_ask_difficulty_choice"
+
+    async def speak(self, turn: Turn) -> None:
+        turn.say(self.key, buttons=difficulty_buttons(turn))
+
+
+def difficulty_buttons(turn: Turn) -> list[dict]:
+    return [turn.button("btn_agent", "/request_human"), turn.button("btn_pause", '/inform{"choice":"pause"}'),
+            turn.button("btn_plan", '/inform{"choice":"plan"}')]
+
+
+class AskDisputeCategory(AskAction):
+    slot, key = "dispute_category", "dispute_ask_category"
+    action_name = "action_ask_dispute_category"
+
+    async def speak(self, turn: Turn) -> None:
+        turn.say(self.key, buttons=dispute_buttons(turn))
+
+
+def dispute_buttons(turn: Turn) -> list[dict]:
+    return [turn.button(f"btn_dispute_{c}", f'/inform{{"choice":"{c}"}}') for c in DISPUTE_CATEGORIES]
 
 
 class AskDisputeReason(AskAction):
     slot, key = "dispute_reason", "dispute_ask_reason"
+    action_name = "action_ask_dispute_reason"
 
 
 class AskNpsScore(AskAction):
     slot, key = "nps_score", "nps_ask_score"
+    action_name = "action_ask_nps_score"
 
     async def speak(self, turn: Turn) -> None:
         buttons = [{"title": str(n), "payload": f'/inform{{"choice":"{n}"}}'} for n in range(11)]
@@ -111,7 +168,9 @@ class AskNpsScore(AskAction):
 
 class AskNpsReason(AskAction):
     slot, key = "nps_reason", "nps_ask_reason"
+    action_name = "action_ask_nps_reason"
 
 
 class AskNpsImprovement(AskAction):
     slot, key = "nps_improvement", "nps_ask_improvement"
+    action_name = "action_ask_nps_improvement"

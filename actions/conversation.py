@@ -4,12 +4,16 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.turn import Turn, TurnAction
 from bot.creditor import get_creditor
 from bot.dialogue import records
 from bot.dialogue.views import balance_view, debtor_payment_context, payment_context
+from bot.dialogue.choices import is_non_answer, typed_offer
+from bot.dialogue.confusion import next_reply
+from bot.dialogue.turn_events import user_turns
 from bot.dialogue.vulnerability import has_vulnerability_cue
 
 JOURNEY_INTENTS = {"ask_balance", "request_plan", "payment_difficulty", "promise_to_pay", "already_paid",
@@ -57,22 +61,33 @@ class BotChallenge(SimpleAction):
 
 
 class OutOfScope(SimpleAction):
-    action_name, key = "action_out_of_scope", "out_of_scope"
+    action_name = "action_out_of_scope"
+
+    async def speak(self, turn: Turn) -> None:
+        # "boh", "non lo so" at a form question answer nothing: a misunderstanding, not small talk.
+        if turn.tracker.active_loop_name and is_non_answer(turn.text):
+            await NotUnderstood().speak(turn)
+        else:
+            turn.say("out_of_scope")
 
 
 class NotUnderstood(SimpleAction):
-    """A message inside a form that fills nothing: say what is expected; the form re-asks."""
+    """A message inside a form that fills nothing: rephrase once, then offer a person and a way out."""
 
     action_name = "action_not_understood"
 
     async def speak(self, turn: Turn) -> None:
         requested = turn.tracker.get_slot("requested_slot")
-        if requested in ("invoice_number", "tax_code") and turn.intent in JOURNEY_INTENTS:
+        reply = next_reply(turn.tracker.get_slot("misunderstood"), requested)
+        turn.set(misunderstood=reply.slot_value(requested, user_turns(turn.tracker.events)))
+        if reply.kind == "offer":
+            turn.say("confusion_offer", slot=requested, buttons=[
+                turn.button("btn_agent", "/request_human"), turn.button("btn_stop", "/goodbye")])
+        elif reply.kind == "pick":
+            turn.say("not_understood_pick")
+        elif requested in ("invoice_number", "tax_code") and turn.intent in JOURNEY_INTENTS:
             turn.say("need_verification")
-        elif requested == "plan_choice":
-            turn.say("value_not_understood_choice", count=len(turn.tracker.get_slot("plan_options") or []))
-        elif requested == "plan_confirmed":
-            turn.say("value_not_understood_choice", count=2)
+            turn.say("ask_invoice_number" if requested == "invoice_number" else "ask_tax_code")
         elif requested in NOT_UNDERSTOOD:
             turn.say(NOT_UNDERSTOOD[requested])
         else:
@@ -98,9 +113,8 @@ class AcknowledgeDifficulty(SimpleAction):
     async def speak(self, turn: Turn) -> None:
         turn.say("difficulty_ack")
         if has_vulnerability_cue(turn.text):
-            turn.say("vulnerability_ack", buttons=[
-                turn.button("btn_agent", "/request_human"), turn.button("btn_pause", '/inform{"choice":"pause"}')])
-            turn.set(vulnerable=True)
+            # The person/pause/plan offer is the plan form's first question (asked next).
+            turn.set(vulnerable=True, hardship_offer=True, difficulty_choice=None)
             if turn.verified:
                 await Turn.db(records.record_vulnerability, debtor_id=turn.debtor_id,
                               conversation_id=turn.conversation_id)
@@ -113,6 +127,7 @@ class Inform(SimpleAction):
 
     async def speak(self, turn: Turn) -> None:
         choice = next((str(e.get("value")) for e in turn.entities if e.get("entity") == "choice"), "")
+        choice = choice or typed_offer(turn.text, ("pause", "callback", "continue")) or ""
         if choice == "pause" and turn.verified:
             days = await Turn.db(records.record_payment_pause, debtor_id=turn.debtor_id,
                                  conversation_id=turn.conversation_id, today=turn.today,
@@ -120,14 +135,22 @@ class Inform(SimpleAction):
             turn.say("payment_pause_recorded", days=days)
             turn.set(journey="difficulty", outcome="payment_pause", journey_done=True)
         elif choice == "pause":
-            turn.say("need_verification")
-            turn.say("ask_invoice_number")
-        elif choice == "callback":
-            await Turn.db(records.record_callback_request, debtor_id=turn.debtor_id if turn.verified else None,
-                          conversation_id=turn.conversation_id, today=turn.today)
-            turn.say("callback_booked")
+            # Verification first; the plan form then records the pause it was asked for.
+            turn.set(hardship_offer=False, difficulty_choice="pause")
+            turn.events.append(FollowupAction("plan_form"))
         else:
-            turn.say("anything_else")
+            await answer_offer(turn, choice)
+
+
+async def answer_offer(turn: Turn, choice: str) -> None:
+    """The after-hours offer answered: book the callback, or carry on in the chat."""
+    if choice == "callback":
+        await Turn.db(records.record_callback_request, debtor_id=turn.debtor_id if turn.verified else None,
+                      conversation_id=turn.conversation_id, today=turn.today)
+        turn.say("callback_booked")
+        turn.set(outcome="callback_requested")
+    else:
+        turn.say("anything_else")
 
 
 class OptOut(SimpleAction):

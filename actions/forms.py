@@ -12,9 +12,9 @@ from rasa_sdk.types import DomainDict
 from actions.turn import Turn
 from actions.verifying_form import SlotForm, VerifyingForm
 from bot.creditor import get_creditor
-from bot.dialogue import extract
+from bot.dialogue import choices, extract
 from bot.dialogue.money import to_euro
-from bot.dialogue.views import balance_view, plan_options
+from bot.dialogue.views import balance_view, known_keys, payable_amount, plan_options
 
 Slots = Dict[Text, Any]
 PLAN_RESET = {"plan_choice": None, "plan_confirmed": None, "plan_options": None, "plan_unaffordable": False}
@@ -30,20 +30,50 @@ async def _payable(turn: Turn) -> Decimal:
 
 
 class ValidateBalanceForm(VerifyingForm):
-    form = "balance_form"
+    action_name = "validate_balance_form"
 
 
 class ValidateCopyForm(VerifyingForm):
-    form = "copy_form"
+    action_name = "validate_copy_form"
 
 
 class ValidatePlanForm(VerifyingForm):
-    form = "plan_form"
+    action_name = "validate_plan_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        # A hard moment is answered first with the person/pause/plan offer; verification
+        # comes once the debtor has chosen, and the choice is kept for after it.
+        if tracker.get_slot("hardship_offer") and not tracker.get_slot("locked"):
+            return ["difficulty_choice"] + slots
+        if slots and slots[0] == "monthly_amount" and tracker.get_slot("difficulty_choice") != "pause":
+            turn = Turn(dispatcher, tracker)
+            if turn.verified and await Turn.db(payable_amount, turn.debtor_id) <= 0:
+                # Everything open is under a dispute or a payment check: there is nothing to
+                # spread over instalments, so no amount is asked; the submit says why.
+                return []
+        return slots
 
     def journey_slots(self, tracker: Tracker) -> List[Text]:
+        if tracker.get_slot("difficulty_choice") == "pause":
+            return []  # the pause is recorded on submit; no monthly amount is needed
         if tracker.get_slot("plan_unaffordable"):
             return ["monthly_amount"]
         return ["monthly_amount", "plan_choice", "plan_confirmed"]
+
+    async def extract_difficulty_choice(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: DomainDict) -> Slots:
+        if _requested(tracker) != "difficulty_choice":
+            return {}
+        turn = Turn(dispatcher, tracker)
+        choice = next((str(e.get("value")) for e in turn.entities if e.get("entity") == "choice"), None)
+        choice = choice if choice in ("pause", "plan") else choices.typed_offer(turn.text, ("pause", "plan"))
+        if not choice and not turn.text.startswith("/") and (
+                extract.pick_tax_code(turn.text, turn.entities)
+                or await Turn.db(extract.pick_invoice, turn.text, turn.entities, known_keys)):
+            choice = "plan"  # answering with the invoice or tax code: going on towards a plan
+        return {"difficulty_choice": choice, "misunderstood": None} if choice else {}
 
     async def extract_monthly_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Slots:
@@ -81,6 +111,8 @@ class ValidatePlanForm(VerifyingForm):
             return {"monthly_amount": None}
         count = tracker.get_slot("instalments")
         balance = await _payable(turn)
+        if balance <= 0:  # put under check since the question was asked: required_slots ends the form
+            return {"monthly_amount": None}
         options = await Turn.db(plan_options, balance, turn.today, sustainable, int(count) if count else None)
         if not options:
             return {"monthly_amount": value, "plan_options": [], "plan_unaffordable": True}
@@ -109,7 +141,7 @@ class ValidatePlanForm(VerifyingForm):
 
 
 class ValidatePromiseForm(VerifyingForm):
-    form = "promise_form"
+    action_name = "validate_promise_form"
 
     def journey_slots(self, tracker: Tracker) -> List[Text]:
         if tracker.get_slot("promise_too_far"):
@@ -164,7 +196,7 @@ class ValidatePromiseForm(VerifyingForm):
 
 
 class ValidatePaidForm(VerifyingForm):
-    form = "paid_form"
+    action_name = "validate_paid_form"
 
     def journey_slots(self, tracker: Tracker) -> List[Text]:
         return ["paid_date", "paid_amount", "paid_reference"]
@@ -196,19 +228,38 @@ class ValidatePaidForm(VerifyingForm):
 
 
 class ValidateDisputeForm(VerifyingForm):
-    form = "dispute_form"
+    action_name = "validate_dispute_form"
 
     def journey_slots(self, tracker: Tracker) -> List[Text]:
-        return ["dispute_reason"]
+        return ["dispute_category", "dispute_reason"]
+
+    async def extract_dispute_category(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> Slots:
+        turn = Turn(dispatcher, tracker)
+        requested = _requested(tracker)
+        if requested is None and turn.intent == "dispute":
+            # The opening message may already say what is wrong ("the goods never arrived").
+            category = choices.dispute_category(turn.text)
+            text = extract.free_text(turn.text)
+            return {"dispute_category": category, "dispute_reason": text} if category and text else {}
+        if requested != "dispute_category":
+            return {}
+        button = next((str(e.get("value")) for e in turn.entities if e.get("entity") == "choice"), None)
+        if button in choices.DISPUTE_CATEGORIES:
+            return {"dispute_category": button}
+        text = extract.free_text(turn.text)
+        if not text or choices.is_non_answer(text):
+            return {}
+        # A description typed instead of a button: it is the reason, and names the category.
+        return {"dispute_category": choices.dispute_category(text) or "other", "dispute_reason": text}
 
     async def extract_dispute_reason(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Slots:
-        turn = Turn(dispatcher, tracker)
-        requested = _requested(tracker)
-        # The message that opened the dispute often already says what is wrong.
-        explains = requested is None and turn.intent == "dispute" and len(turn.text.split()) >= 6
-        if requested != "dispute_reason" and not explains:
+        if _requested(tracker) != "dispute_reason":
             return {}
+        turn = Turn(dispatcher, tracker)
+        if turn.intent == "deny" or choices.is_non_answer(turn.text) or extract.no_reference(turn.text):
+            return {"dispute_reason": "-"}  # the category alone is enough
         text = extract.free_text(turn.text)
         return {"dispute_reason": text} if text else {}
 

@@ -10,43 +10,36 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.asks import AskNpsScore
 from actions.turn import Turn
 from bot.creditor import get_creditor
+from bot.dialogue.choices import typed_offer
 from bot.dialogue.handoff_summary import build_summary
-from bot.ledger.db import session_scope
+from bot.dialogue.hours import hours_text
+from bot.handoff.service import queue_for_person
 
 REASONS = {"request_human": "request_human", "complain": "complain"}
 
 
-def _request(fields: Dict[str, Any]) -> tuple[bool, int]:
-    from bot.handoff.service import expected_wait_minutes, is_open_now, request_handoff
-    from datetime import datetime
-
-    now = datetime.utcnow()
-    with session_scope() as session:
-        request_handoff(session, **fields)
-        return is_open_now(now), expected_wait_minutes(session, now)
-
-
 def _hours_text(lang: str) -> str:
-    days = {"it": {"mon": "lun", "tue": "mar", "wed": "mer", "thu": "gio", "fri": "ven", "sat": "sab", "sun": "dom"},
-            "en": {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}}[lang]
-    windows = get_creditor().support_hours
-    parts = [f"{days[d]} {w.opens:%H:%M}-{w.closes:%H:%M}" for d, w in windows.items()]
-    return ", ".join(parts)
+    creditor = get_creditor()
+    return hours_text(creditor.support_hours, lang, creditor.timezone)
 
 
 async def start_handoff(turn: Turn, reason: str) -> List[Dict[Text, Any]]:
     summary = await Turn.db(build_summary, turn.tracker.current_state(), turn.debtor_id if turn.verified else None)
     vulnerable = bool(turn.tracker.get_slot("vulnerable"))
-    open_now, wait = await Turn.db(_request, dict(
-        conversation_id=turn.conversation_id, channel=turn.channel, reason=reason, language=turn.lang,
-        debtor_id=turn.debtor_id if turn.verified else None, summary=summary, vulnerable=vulnerable))
+    open_now, wait = await Turn.db(
+        queue_for_person, conversation_id=turn.conversation_id, channel=turn.channel, reason=reason,
+        language=turn.lang, debtor_id=turn.debtor_id if turn.verified else None, summary=summary,
+        vulnerable=vulnerable)
     if open_now:
         turn.say("handoff_queued", wait_minutes=wait, hours=_hours_text(turn.lang))
+        turn.set(journey="handoff", outcome=reason, journey_done=False)
     else:
         turn.say("handoff_after_hours", hours=_hours_text(turn.lang), buttons=[
             turn.button("btn_callback", '/inform{"choice":"callback"}'),
             turn.button("btn_continue_bot", '/inform{"choice":"continue"}')])
-    turn.set(journey="handoff", outcome=reason, journey_done=False)
+        # Nobody takes the chat before the next shift: from here the assistant carries the
+        # conversation, so a "no thanks" closes it with the NPS step instead of looping.
+        turn.set(journey="handoff", outcome=reason, journey_done=True)
     return turn.events
 
 
@@ -57,9 +50,23 @@ class Handoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         turn = Turn(dispatcher, tracker)
+        if after_hours_offer_open(tracker):
+            # "call me back" reads like a request for a person, but it answers the offer just made.
+            choice = typed_offer(turn.text, ("callback", "continue"))
+            if choice:
+                from actions.conversation import answer_offer
+
+                await answer_offer(turn, choice)
+                return turn.events
         if turn.intent == "complain":
             turn.say("complaint_ack")
         return await start_handoff(turn, REASONS.get(turn.intent, "request_human"))
+
+
+def after_hours_offer_open(tracker: Tracker) -> bool:
+    """Whether the callback/continue offer made after hours is still the open question."""
+    return tracker.get_slot("journey") == "handoff" and bool(tracker.get_slot("journey_done")) \
+        and tracker.get_slot("outcome") in REASONS.values()
 
 
 class Handback(Action):

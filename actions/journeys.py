@@ -11,29 +11,30 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.turn import Turn, base_action
 from bot.creditor import get_creditor
 from bot.dialogue import records
+from bot.dialogue.cases import case_reference, dispute_response_business_days
 from bot.dialogue.views import (
-    BalanceView, balance_view, debtor_payment_context, invoice_id_of, invoice_summary, minimum_monthly,
+    BalanceView, balance_view, debtor_payment_context, invoice_id_of, invoice_summary, minimum_monthly, payable_amount,
     schedule_for_template,
 )
-from bot.ledger.db import session_scope
-from bot.ledger.models import FollowUpTask
 from bot.privacy import mask_email
 
 JOURNEY_SLOTS = (
     "monthly_amount", "instalments", "pending_foreign_amount", "plan_options", "plan_choice",
     "plan_confirmed", "promise_amount", "promise_date", "paid_date", "paid_amount", "paid_reference",
-    "dispute_reason",
+    "dispute_reason", "dispute_category", "difficulty_choice", "misunderstood",
 )
-FALSE_FLAGS = ("plan_unaffordable", "promise_too_far", "locked")
+FALSE_FLAGS = ("plan_unaffordable", "promise_too_far", "locked", "hardship_offer")
 
 
 @base_action
 class SubmitAction(Action):
-    form = ""
+    """Runs when a journey's form is complete; each subclass names its action literally."""
+
+    action_name = ""
     journey = ""
 
     def name(self) -> Text:
-        return f"action_{self.form.replace('_form', '')}_submit"
+        return self.action_name
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
@@ -49,7 +50,8 @@ class SubmitAction(Action):
             outcome = await self.complete(turn)
         if outcome not in ("unaffordable", "declined", "too_far"):
             turn.say("anything_else")
-        turn.set(journey=self.journey, outcome=outcome, journey_done=True)
+        journey = "difficulty" if outcome == "payment_pause" else self.journey
+        turn.set(journey=journey, outcome=outcome, journey_done=True)
         turn.set(**{slot: None for slot in JOURNEY_SLOTS}, **{flag: False for flag in FALSE_FLAGS})
         return turn.events
 
@@ -62,7 +64,7 @@ class SubmitAction(Action):
 
 
 class BalanceSubmit(SubmitAction):
-    form, journey = "balance_form", "balance"
+    action_name, journey = "action_balance_submit", "balance"
 
     async def complete(self, turn: Turn) -> str:
         view = await Turn.db(balance_view, turn.debtor_id, turn.today, turn.conversation_id, "balance")
@@ -75,7 +77,7 @@ class BalanceSubmit(SubmitAction):
 
 
 class CopySubmit(SubmitAction):
-    form, journey = "copy_form", "invoice_copy"
+    action_name, journey = "action_copy_submit", "invoice_copy"
 
     async def complete(self, turn: Turn) -> str:
         number = turn.tracker.get_slot("verified_invoice")
@@ -86,22 +88,27 @@ class CopySubmit(SubmitAction):
         email = summary.pop("email")
         if email:
             # The PDF is sent by the back office; the task makes sure someone does it.
-            await Turn.db(_copy_task, turn.debtor_id, turn.conversation_id, number)
+            await Turn.db(records.record_copy_request, debtor_id=turn.debtor_id,
+                          conversation_id=turn.conversation_id, invoice_number=number)
         turn.say("invoice_copy", email_masked=mask_email(email) if email else "", **summary)
         return "informed"
 
 
-def _copy_task(debtor_id: int, conversation_id: str, number: str) -> None:
-    with session_scope() as session:
-        session.add(FollowUpTask(kind="invoice_copy", debtor_id=debtor_id, conversation_id=conversation_id,
-                                 note=f"Send a copy of invoice {number}"))
-
-
 class PlanSubmit(SubmitAction):
-    form, journey = "plan_form", "plan"
+    action_name, journey = "action_plan_submit", "plan"
 
     async def complete(self, turn: Turn) -> str:
         slots = turn.tracker.get_slot
+        if slots("difficulty_choice") == "pause":
+            # Chosen before verification: kept through it, recorded now.
+            days = await Turn.db(records.record_payment_pause, debtor_id=turn.debtor_id,
+                                 conversation_id=turn.conversation_id, today=turn.today,
+                                 vulnerable=bool(slots("vulnerable")))
+            turn.say("payment_pause_recorded", days=days)
+            return "payment_pause"
+        if not slots("plan_options") and await Turn.db(payable_amount, turn.debtor_id) <= 0:
+            turn.say("plan_nothing_payable", buttons=[turn.button("btn_agent", "/request_human")])
+            return "nothing_payable"
         if slots("plan_unaffordable"):
             view = await Turn.db(balance_view, turn.debtor_id, turn.today, turn.conversation_id, "plan")
             minimum = await Turn.db(minimum_monthly, view.payable)
@@ -122,12 +129,12 @@ class PlanSubmit(SubmitAction):
                             ("plan", plan_id))
         turn.say("plan_recorded", count=len(schedule), first_amount=schedule[0]["amount"],
                  first_due=schedule[0]["due_date"], iban=pay["iban"], reference=pay["reference"],
-                 pay_link=pay["pay_link"])
+                 bic=pay["bic"], pay_link=pay["pay_link"])
         return "plan_created"
 
 
 class PromiseSubmit(SubmitAction):
-    form, journey = "promise_form", "promise"
+    action_name, journey = "action_promise_submit", "promise"
 
     async def complete(self, turn: Turn) -> str:
         slots = turn.tracker.get_slot
@@ -149,7 +156,7 @@ class PromiseSubmit(SubmitAction):
 
 
 class PaidSubmit(SubmitAction):
-    form, journey = "paid_form", "already_paid"
+    action_name, journey = "action_paid_submit", "already_paid"
 
     async def complete(self, turn: Turn) -> str:
         slots = turn.tracker.get_slot
@@ -164,20 +171,26 @@ class PaidSubmit(SubmitAction):
         if result.matched:
             turn.say("paid_matched", amount=amount, date=paid_on)
             return "payment_matched"
-        turn.say("paid_reconciliation", case_id=result.case_id, days=result.days)
+        if result.case_id is None:  # check_payment_claim opens a case for every unmatched claim
+            raise RuntimeError("unmatched payment claim without a case")
+        turn.say("paid_reconciliation", case_id=case_reference("reconciliation", result.case_id, turn.today),
+                 days=result.days)
         return "reconciliation_opened"
 
 
 class DisputeSubmit(SubmitAction):
-    form, journey = "dispute_form", "dispute"
+    action_name, journey = "action_dispute_submit", "dispute"
 
     async def complete(self, turn: Turn) -> str:
         slots = turn.tracker.get_slot
         invoice_id = await Turn.db(invoice_id_of, slots("verified_invoice"))
+        reason = slots("dispute_reason")
         case_id, respond_by = await Turn.db(
             records.record_dispute, debtor_id=turn.debtor_id, invoice_id=invoice_id,
-            reason=slots("dispute_reason") or "", conversation_id=turn.conversation_id, today=turn.today)
-        turn.say("dispute_recorded", case_id=case_id, respond_by=respond_by,
+            reason="" if reason in (None, "-") else reason, category=slots("dispute_category") or "other",
+            conversation_id=turn.conversation_id, today=turn.today,
+            business_days=dispute_response_business_days())
+        turn.say("dispute_recorded", case_id=case_reference("dispute", case_id, turn.today), respond_by=respond_by,
                  buttons=[turn.button("btn_agent", "/request_human")])
         return "dispute_recorded"
 
@@ -188,12 +201,10 @@ class NpsSubmit(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        from bot.nps.survey import record_nps_response
-
         turn = Turn(dispatcher, tracker)
         score = tracker.get_slot("nps_score")
         if score not in (None, "skip"):
-            await Turn.db(_store_nps, record_nps_response, dict(
+            await Turn.db(records.record_nps, **dict(
                 conversation_id=turn.conversation_id, channel=turn.channel,
                 journey=tracker.get_slot("journey") or "other", outcome=tracker.get_slot("outcome") or "other",
                 language=turn.lang, score=int(score), reason=tracker.get_slot("nps_reason"),
@@ -203,10 +214,3 @@ class NpsSubmit(Action):
             turn.say("goodbye")
         turn.set(nps_score=None, nps_reason=None, nps_improvement=None, journey_done=False)
         return turn.events
-
-
-def _store_nps(record, fields: dict) -> None:
-    with session_scope() as session:
-        record(session, **fields)
-
-

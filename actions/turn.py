@@ -11,7 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.creditor import get_creditor
 from bot.dialogue.language import detect_language
+from bot.dialogue.turn_events import is_returning
 from bot.messages import render
+from bot.parsing.text import clean_text
+from bot.security import identity as conversation_identity
 
 T = TypeVar("T")
 AGENT_WORD = {"it": "operatore", "en": "agent"}
@@ -23,7 +26,8 @@ class Turn:
         self.tracker = tracker
         self.events: list[dict[str, Any]] = []
         message = tracker.latest_message or {}
-        self.text: str = message.get("text") or ""
+        # Invisible characters (NUL, zero-width) never reach an extractor or a validator.
+        self.text: str = clean_text(message.get("text") or "")
         self.intent: str = (message.get("intent") or {}).get("name") or ""
         self.entities: list[dict] = message.get("entities") or []
         self.metadata: dict = message.get("metadata") or {}
@@ -42,13 +46,34 @@ class Turn:
         return self.metadata.get("channel") or self.tracker.get_latest_input_channel() or "rest"
 
     @property
+    def identity(self) -> conversation_identity.Identity | None:
+        """The verification recorded server-side for this conversation and session.
+
+        The action server loads it before the action runs (bot.security.executor); the
+        ``verified`` / ``debtor_id`` slots are never consulted.
+        """
+        loaded = conversation_identity.current(self.conversation_id)
+        if loaded is None:
+            # Only reached when an action is run outside the action server (tests).
+            found = conversation_identity.load(self.conversation_id, self.tracker.events, self.now)
+            conversation_identity.remember(self.conversation_id, found)
+            return found
+        return loaded.identity
+
+    @property
     def verified(self) -> bool:
-        return bool(self.tracker.get_slot("verified")) and self.debtor_id is not None
+        return self.identity is not None
 
     @property
     def debtor_id(self) -> int | None:
-        value = self.tracker.get_slot("debtor_id")
-        return int(value) if value is not None else None
+        found = self.identity
+        return found.debtor_id if found else None
+
+    @property
+    def verified_invoice(self) -> str | None:
+        """The invoice the recorded verification used."""
+        found = self.identity
+        return found.invoice_number if found else None
 
     @property
     def today(self) -> date:
@@ -65,10 +90,13 @@ class Turn:
     # speaking
     def welcome_once(self) -> None:
         """The first bot message of a conversation says who is talking (EU AI Act art. 50)."""
-        if self.tracker.get_slot("welcomed"):
+        # The slot set a moment ago is not in this tracker yet: remember it on the turn too.
+        if self.tracker.get_slot("welcomed") or getattr(self, "_welcomed", False):
             return
+        self._welcomed = True
         self.dispatcher.utter_message(
-            text=render("welcome", self.lang, creditor=get_creditor().name, agent_word=self.agent_word),
+            text=render("welcome", self.lang, creditor=get_creditor().name, agent_word=self.agent_word,
+                        returning=is_returning(self.tracker.events)),
             buttons=[self.button("btn_agent", "/request_human")],
         )
         self.events.append(SlotSet("welcomed", True))
@@ -95,7 +123,8 @@ def base_action(cls: type) -> type:
     rasa-sdk registers every subclass of ``Action`` that is not abstract; bases here have
     no name of their own, so they are flagged abstract (their subclasses are not).
     """
-    cls.__abstractmethods__ = frozenset({"name"})
+    # setattr: typeshed does not declare __abstractmethods__ on ``type``, Python has it on every class.
+    setattr(cls, "__abstractmethods__", frozenset({"name"}))  # noqa: B010
     return cls
 
 

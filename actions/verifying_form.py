@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import FormValidationAction, Tracker, utils
+from rasa_sdk import Action, FormValidationAction, Tracker, utils
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -12,8 +12,16 @@ from actions.turn import Turn, base_action
 from bot.dialogue import extract
 from bot.dialogue.identity import check_pair
 from bot.dialogue.views import known_keys
+from bot.parsing.tax_codes import BUSINESS
+from bot.security import identity as conversation_identity
+from bot.security.verified import Identity, session_key
 
 VERIFY_SLOTS = ["invoice_number", "tax_code"]
+
+
+# Turns on which an invoice number or tax code in the message is taken: besides its own
+# questions, the hardship offer, where typing the invoice number means "let's go on".
+CREDENTIAL_TURNS = (None, "invoice_number", "tax_code", "difficulty_choice")
 
 
 @base_action
@@ -48,10 +56,10 @@ class SlotForm(FormValidationAction):
 
 @base_action
 class VerifyingForm(SlotForm):
-    form = ""
+    action_name = ""  # "validate_<form>", written out in each subclass
 
     def name(self) -> Text:
-        return f"validate_{self.form}"
+        return self.action_name
 
     def journey_slots(self, tracker: Tracker) -> List[Text]:
         return []
@@ -60,7 +68,8 @@ class VerifyingForm(SlotForm):
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         if tracker.get_slot("locked"):
             return []
-        base = [] if tracker.get_slot("verified") else list(VERIFY_SLOTS)
+        # The recorded verification decides, not the slot (bot.security.identity).
+        base = [] if Turn(dispatcher, tracker).verified else list(VERIFY_SLOTS)
         if tracker.get_slot("outcome") == "nothing_due":
             return base
         return base + self.journey_slots(tracker)
@@ -68,10 +77,13 @@ class VerifyingForm(SlotForm):
     # extraction: both factors may come in one message, in any order
     async def extract_invoice_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") not in (None, "invoice_number", "tax_code"):
+        if tracker.get_slot("requested_slot") not in CREDENTIAL_TURNS:
             return {}
         turn = Turn(dispatcher, tracker)
         text = turn.text if not turn.text.startswith("/") else ""
+        if tracker.get_slot("requested_slot") == "tax_code" and \
+                extract.pick_invalid_tax_code(text, turn.entities, expecting=True) == BUSINESS:
+            return {}  # eleven digits typed as the partita IVA are not a new invoice number
         found = await Turn.db(extract.pick_invoice, text, turn.entities, known_keys) if text else None
         found = found or turn.metadata.get("link_invoice")
         if not found or found == tracker.get_slot("invoice_number"):
@@ -80,11 +92,20 @@ class VerifyingForm(SlotForm):
 
     async def extract_tax_code(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") not in (None, "invoice_number", "tax_code"):
+        if tracker.get_slot("requested_slot") not in CREDENTIAL_TURNS:
             return {}
         turn = Turn(dispatcher, tracker)
         found = extract.pick_tax_code(turn.text, turn.entities)
-        return {"tax_code": found} if found else {}
+        if found:
+            return {"tax_code": found}
+        expecting = tracker.get_slot("requested_slot") == "tax_code"
+        kind = extract.pick_invalid_tax_code(turn.text, turn.entities, expecting) if not turn.text.startswith("/") else None
+        if kind is None:
+            return {}
+        # A code failing its own check character is a typo: say so (it tells nothing about the
+        # ledger) and ask again; no pair is checked, so no attempt is spent.
+        turn.say("tax_code_invalid_business" if kind == BUSINESS else "tax_code_invalid_consumer")
+        return {e["name"]: e["value"] for e in turn.events if e.get("event") == "slot"}
 
     async def validate_invoice_number(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -101,23 +122,104 @@ class VerifyingForm(SlotForm):
 
     async def _attempt(self, dispatcher: CollectingDispatcher, tracker: Tracker, invoice: str,
                        tax_code: str) -> Dict[Text, Any]:
+        return await attempt_pair(Turn(dispatcher, tracker), invoice, tax_code)
+
+
+async def attempt_pair(turn: Turn, invoice: str, tax_code: str) -> Dict[Text, Any]:
+    """Check one complete pair, say the outcome; the slots to set (the record is written on success)."""
+    tracker = turn.tracker
+    # The client as the channel saw it, else channel + sender id: limits enumeration across conversations.
+    client = str(turn.metadata.get("client") or f"{turn.channel}:{tracker.sender_id}")
+    outcome = await Turn.db(check_pair, turn.conversation_id, invoice, tax_code, turn.now, client,
+                            turn.channel, session_key(tracker.events))
+    slots: Dict[Text, Any] = {"tax_code": None, "language": turn.lang}
+    if outcome.status == "verified":
+        if outcome.debtor_id is None:  # check_pair names the debtor of every verified pair
+            raise RuntimeError("verified pair without a debtor")
+        # Later steps of this same call (a journey slot given in the same message) act for it.
+        conversation_identity.remember(turn.conversation_id,
+                                       Identity(outcome.debtor_id, outcome.invoice_number))
+        turn.say("verified", name=outcome.name)
+        slots.update(verified=True, debtor_id=outcome.debtor_id, verified_invoice=outcome.invoice_number,
+                     invoice_number=outcome.invoice_number,
+                     outcome="nothing_due" if outcome.payable_zero else None)
+    elif outcome.status == "locked":
+        turn.say("verification_locked", buttons=[turn.button("btn_agent", "/request_human")],
+                 minutes=outcome.lock_minutes, agent_word=turn.agent_word)
+        slots.update(locked=True, invoice_number=None)
+    else:
+        turn.say("verification_failed", attempts_left=outcome.attempts_left)
+        # A signed page link keeps its invoice; only the tax code is asked again.
+        slots["invoice_number"] = turn.metadata.get("link_invoice")
+    slots.update({e["name"]: e["value"] for e in turn.events if e.get("event") == "slot"})
+    return slots
+
+
+class VerifyCredentials(Action):
+    """Credentials given outside any form, often as the very first message: verify at once.
+
+    "FT-2026/00417 RSSMRA85T10A562S" or "Quanto devo? fattura …, codice fiscale …" is read
+    by the NLU as ``inform``; without this the pair was dropped and asked for again later.
+    A complete pair is checked now (and a balance question in the same message answered);
+    a single factor is kept in its slot so the next form asks only for the other one.
+    """
+
+    def name(self) -> Text:
+        return "action_verify_credentials"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         turn = Turn(dispatcher, tracker)
-        # The client as the channel saw it, else channel + sender id: limits enumeration across conversations.
-        client = str(turn.metadata.get("client") or f"{turn.channel}:{tracker.sender_id}")
-        outcome = await Turn.db(check_pair, turn.conversation_id, invoice, tax_code, turn.now, client)
-        slots: Dict[Text, Any] = {"tax_code": None, "language": turn.lang}
-        if outcome.status == "verified":
-            turn.say("verified", name=outcome.name)
-            slots.update(verified=True, debtor_id=outcome.debtor_id, verified_invoice=outcome.invoice_number,
-                         invoice_number=outcome.invoice_number,
-                         outcome="nothing_due" if outcome.payable_zero else None)
-        elif outcome.status == "locked":
-            turn.say("verification_locked", buttons=[turn.button("btn_agent", "/request_human")],
-                     minutes=outcome.lock_minutes, agent_word=turn.agent_word)
-            slots.update(locked=True, invoice_number=None)
+        slots = await self.verify(turn)
+        merged = {e["name"]: e["value"] for e in turn.events if e.get("event") == "slot"}
+        merged.update(slots)
+        return [SlotSet(k, v) for k, v in merged.items()]
+
+    async def verify(self, turn: Turn) -> Dict[Text, Any]:
+        text = "" if turn.text.startswith("/") else turn.text
+        tracker = turn.tracker
+        given_invoice = await Turn.db(extract.pick_invoice, text, turn.entities, known_keys) if text else None
+        given_code = extract.pick_tax_code(text, turn.entities) if text else None
+        invoice = given_invoice or tracker.get_slot("invoice_number") or turn.metadata.get("link_invoice")
+        code = given_code or tracker.get_slot("tax_code")
+        if turn.verified and not (given_invoice and given_code):
+            turn.say("verified_how_can_help")
+            return {}
+        invalid = extract.pick_invalid_tax_code(text, turn.entities) if text and not given_code else None
+        if invalid:
+            turn.say("tax_code_invalid_business" if invalid == BUSINESS else "tax_code_invalid_consumer")
+            if invoice:
+                turn.say("ask_tax_code_retype")
+                return {"invoice_number": invoice[:64]}
+            turn.say("ask_invoice_number")
+            return {}
+        if invoice and code:
+            slots = await attempt_pair(turn, invoice[:64], code)
+            if slots.get("verified"):
+                slots.update(await self.answer_pending(turn, text, slots.get("outcome") == "nothing_due"))
+            return slots
+        if invoice:
+            turn.say("ask_tax_code")
+            return {"invoice_number": invoice[:64]}
+        if code:
+            turn.say("need_verification")
+            turn.say("ask_invoice_number")
+            return {"tax_code": code}
+        turn.say("anything_else")
+        return {}
+
+    @staticmethod
+    async def answer_pending(turn: Turn, text: str, nothing_due: bool) -> Dict[Text, Any]:
+        """The question that came with the credentials ("quanto devo?"), answered now."""
+        if not extract.asks_for_balance(text):
+            turn.say("verified_how_can_help")
+            return {}
+        from actions.journeys import BalanceSubmit
+
+        if nothing_due:
+            turn.say("nothing_due")
+            outcome = "nothing_due"
         else:
-            turn.say("verification_failed", attempts_left=outcome.attempts_left)
-            # A signed page link keeps its invoice; only the tax code is asked again.
-            slots["invoice_number"] = turn.metadata.get("link_invoice")
-        slots.update({e["name"]: e["value"] for e in turn.events if e.get("event") == "slot"})
-        return slots
+            outcome = await BalanceSubmit().complete(turn)
+        turn.say("anything_else")
+        return {"journey": "balance", "outcome": outcome, "journey_done": True}

@@ -62,7 +62,9 @@ def main() -> None:
     t0 = time.perf_counter()
     data = synthetic_answers(args.n)
     t1 = time.perf_counter()
-    print(f"generated {args.n:,} answers ({len(set(data.comment[:100_000])):,} distinct in the first 100k) "
+    texts = [c for c in data.comment if c]
+    distinct = len(set(texts)) / len(texts) if texts else 0.0
+    print(f"generated {args.n:,} answers, {len(texts):,} with a comment, {distinct:.1%} of those distinct, "
           f"in {t1 - t0:.1f}s")
     report, per_comment = build_report_with_labels(data, workers=args.workers, source="benchmark")
     t2 = time.perf_counter()
@@ -75,9 +77,9 @@ def main() -> None:
     print(f"throughput: {args.n / elapsed:,.0f} comments/s")
     print(f"peak memory (ru_maxrss): main {own:,.0f} MiB, largest worker {children:,.0f} MiB")
     print(f"NPS {report['overall']['nps']}  themes {len(report['themes'])}  drivers "
-          f"{', '.join(d['name'] for d in report['drivers'])}")
+          f"{', '.join(d['names']['en'] for d in report['drivers'])}")
     for theme in report["themes"]:
-        print(f"  {theme['size']:>8,}  NPS {theme['nps']:>6}  {theme['name']}")
+        print(f"  {theme['size']:>8,}  NPS {theme['nps']:>6}  {theme['names']['en']}")
 
 
 if __name__ == "__main__":

@@ -19,11 +19,13 @@ COMMAND_MODULES = (
     "bot.nps.cli",           # nps report, nps tasks
     "bot.kpi.cli",           # kpi, simulate
     "bot.channels.cli",      # telegram set-webhook, webchat link
+    "bot.channels.webchat_cli",  # webchat revoke
     "bot.handoff.cli",       # agents add
     "bot.outreach.cli",      # outreach run, preview, train, report
     "bot.urls_cli",          # urls
     "bot.privacy.cli",       # privacy export/erase/retention, audit
     "bot.statements.cli",    # import-statement
+    "bot.agentdesk.cli",     # canned add, canned list
 )
 
 

@@ -89,8 +89,9 @@ def parse_creditor(data: Mapping[str, Any], env: Mapping[str, str] | None = None
     unknown = set(hours) - set(WEEKDAYS)
     if unknown:
         raise ValueError(f"support_hours: unknown days {sorted(unknown)}")
+    texts: dict[str, Any] = {k: str(v) if k != "expected_wait_minutes" else v for k, v in values.items()}
     return CreditorSettings(
-        **{k: str(v) if k != "expected_wait_minutes" else v for k, v in values.items()},
+        **texts,
         support_hours={day: _parse_window(day, raw) for day, raw in hours.items()},
         plan_policy=PlanPolicy.from_mapping(data.get("plan_policy")),
         fx_rates={str(k).upper(): Decimal(str(v)) for k, v in (data.get("fx_rates") or {}).items()},

@@ -13,5 +13,9 @@ import bot.privacy.audit_guard  # noqa: F401,E402  (append-only trigger on audit
 import bot.payments.models  # noqa: F401,E402
 import bot.statements.models  # noqa: F401,E402
 import bot.handoff.models  # noqa: F401,E402
+import bot.security.verified  # noqa: F401,E402
+import bot.channels.webchat_links  # noqa: F401,E402
+import bot.agentdesk.models  # noqa: F401,E402
+import bot.channels.models  # noqa: F401,E402
 
 __all__ = ["Base"]

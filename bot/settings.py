@@ -74,7 +74,25 @@ class Settings:
     console_secret: str
     handoff_sla_minutes: int
     handoff_note_interval_minutes: int
+    # Console assignment: open conversations one agent may hold at once; minutes an assigned
+    # conversation may go without an agent message before it returns to the queue (0 = never).
+    console_max_open_per_agent: int = 5
+    console_silent_requeue_minutes: int = 15
     extra: dict[str, str] = field(default_factory=dict)
+    # How long a conversation's verification (bot.security.verified) lasts at most; a new
+    # session or /restart ends it sooner.
+    verified_ttl_minutes: int = 120
+    # Redis (REDIS_URL, empty = none): the lock store shared by Rasa replicas, live updates
+    # across processes (pub/sub; else PostgreSQL LISTEN/NOTIFY on PostgreSQL, else in-process
+    # only) and shared Telegram pacing. See docs/deploy.md.
+    redis_url: str = ""
+    # Durable inbound: a stored update that fails this many times is dead-lettered for agents.
+    inbound_max_attempts: int = 5
+    # Reply outbox: a reply the provider keeps refusing is given up after this many attempts.
+    delivery_max_attempts: int = 6
+    # How long a turn waits out an unreachable tracker database before giving up
+    # (TRACKER_DB_RETRY_SECONDS): a short outage delays turns instead of losing them.
+    tracker_db_retry_seconds: int = 20
 
     @property
     def is_sqlite(self) -> bool:
@@ -108,10 +126,17 @@ def load_settings() -> Settings:
         public_base_url=_env("PUBLIC_BASE_URL").rstrip("/"),
         webchat_token_secret=_env("WEBCHAT_TOKEN_SECRET"),
         webchat_allowed_origins=origins,
-        webchat_token_ttl_minutes=_env_int("WEBCHAT_TOKEN_TTL_MINUTES", 60 * 24 * 7),
+        webchat_token_ttl_minutes=_env_int("WEBCHAT_TOKEN_TTL_MINUTES", 60 * 48),  # links last 48 h unless set
         console_secret=_env("CONSOLE_SECRET"),
         handoff_sla_minutes=_env_int("HANDOFF_SLA_MINUTES", 30),
         handoff_note_interval_minutes=_env_int("HANDOFF_NOTE_INTERVAL_MINUTES", 10),
+        verified_ttl_minutes=_env_int("VERIFIED_TTL_MINUTES", 120),
+        redis_url=_env("REDIS_URL"),
+        inbound_max_attempts=max(_env_int("INBOUND_MAX_ATTEMPTS", 5), 1),
+        delivery_max_attempts=max(_env_int("DELIVERY_MAX_ATTEMPTS", 6), 1),
+        console_max_open_per_agent=_env_int("CONSOLE_MAX_OPEN_PER_AGENT", 5),
+        console_silent_requeue_minutes=_env_int("CONSOLE_SILENT_REQUEUE_MINUTES", 15),
+        tracker_db_retry_seconds=_env_int("TRACKER_DB_RETRY_SECONDS", 20),
     )
 
 

@@ -32,7 +32,7 @@ def _ensure_demo_agent() -> str | None:
         if session.execute(select(Agent.id).limit(1)).first() is not None:
             return None
     password = secrets.token_urlsafe(9)
-    add_agent(DEMO_AGENT, password, "Demo agent", "it")
+    add_agent(DEMO_AGENT, password, "Demo agent", "it", role="admin")  # the demo shows every console page
     return password
 
 
@@ -50,7 +50,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.demo_agent:
         password = _ensure_demo_agent()
         if password:
-            print(f"Console login:  {DEMO_AGENT} / {password}   (add agents: python -m bot agents add NAME)")
+            print(f"Console login:  {DEMO_AGENT} / {password}   (add agents: python -m bot agents add NAME --role agent|supervisor|admin)")
     return 0
 
 

@@ -163,7 +163,7 @@ def verify(
     session.add(VerificationAttempt(conversation_id=conversation_id, invoice_key=key, tax_key=hashed,
                                     client_key=client, succeeded=ok, created_at=now))
     session.flush()
-    if ok:
+    if ok and invoice is not None:  # ok implies an invoice; the check tells the type checker
         audit(session, actor="bot", action="verification.succeeded", entity="invoice", entity_id=invoice.id,
               conversation_id=conversation_id, details={"debtor_id": invoice.debtor_id})
         return VerificationResult("verified", debtor_id=invoice.debtor_id, invoice_id=invoice.id,

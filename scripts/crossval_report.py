@@ -1,7 +1,7 @@
 """Per-intent, per-language F1 from `rasa test nlu --cross-validation` output.
 
 Rasa reports per intent only; the language of each example is known from the file it
-came from (data/nlu/it.yml, data/nlu/en.yml), so the predictions saved with
+came from (data/nlu/it.yml and data/nlu/*_it.yml, the same for en), so the predictions saved with
 ``--successes`` and ``--errors`` are split by language here. The table replaces the
 block between the CROSSVAL markers in README.md.
 
@@ -30,8 +30,10 @@ def plain(example: str) -> str:
 def languages() -> dict[str, str]:
     by_text: dict[str, str] = {}
     for lang in ("it", "en"):
-        data = yaml.safe_load((ROOT / "data" / "nlu" / f"{lang}.yml").read_text(encoding="utf-8"))
-        for block in data.get("nlu", []):
+        # it.yml plus the files of one language named *_it.yml (long_it.yml, colloquial_it.yml, ...)
+        paths = [ROOT / "data" / "nlu" / f"{lang}.yml", *sorted((ROOT / "data" / "nlu").glob(f"*_{lang}.yml"))]
+        blocks = [b for path in paths for b in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", [])]
+        for block in blocks:
             for line in (block.get("examples") or "").splitlines():
                 line = line.strip()
                 if line.startswith("- "):

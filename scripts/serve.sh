@@ -14,13 +14,13 @@ export RASA_AUTH_TOKEN
 # Local/demo profile: the web chat works out of the box with a per-install secret.
 if [ -z "${WEBCHAT_TOKEN_SECRET:-}" ]; then
   mkdir -p var
-  [ -s var/webchat_secret ] || $VENV/python -c 'import secrets; print(secrets.token_urlsafe(32))' > var/webchat_secret
+  [ -s var/webchat_secret ] || (umask 077; $VENV/python -c 'import secrets; print(secrets.token_urlsafe(32))' > var/webchat_secret)
   WEBCHAT_TOKEN_SECRET="$(cat var/webchat_secret)"
 fi
 export WEBCHAT_TOKEN_SECRET
 export WEBCHAT_ALLOWED_ORIGINS="${WEBCHAT_ALLOWED_ORIGINS:-http://localhost:${RASA_PORT},http://127.0.0.1:${RASA_PORT}}"
 if [ -z "${CONSOLE_SECRET:-}" ]; then
-  [ -s var/console_secret ] || $VENV/python -c 'import secrets; print(secrets.token_urlsafe(32))' > var/console_secret
+  [ -s var/console_secret ] || (umask 077; $VENV/python -c 'import secrets; print(secrets.token_urlsafe(32))' > var/console_secret)
   CONSOLE_SECRET="$(cat var/console_secret)"
 fi
 export CONSOLE_SECRET
@@ -41,7 +41,9 @@ pids+=($!)
 # Proactive reminders: the worker sends due outreach messages exactly once (docs/outreach.md).
 $VENV/python -m bot outreach run >var/outreach.log 2>&1 &
 pids+=($!)
-$VENV/rasa run --model models/collections.tar.gz --enable-api "--auth-token=$RASA_AUTH_TOKEN" \
+# The launcher hands RASA_AUTH_TOKEN to Rasa inside the process: `ps` never shows it. It binds
+# 127.0.0.1 unless HOST says otherwise (so does the action server).
+$VENV/python -m bot.security.rasa_server --model models/collections.tar.gz --enable-api \
   --port "$RASA_PORT" --credentials credentials.yml --endpoints endpoints.yml &
 pids+=($!)
 

@@ -54,7 +54,10 @@ def app_db(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    # Everything under tests/e2e/ needs the real servers.
+    # Everything under tests/e2e/ needs the real servers; tests/cluster/ the whole cluster.
     for item in items:
-        if "/e2e/" in str(item.fspath).replace("\\", "/"):
+        path = str(item.fspath).replace("\\", "/")
+        if "/e2e/" in path:
             item.add_marker(pytest.mark.e2e)
+        if "/cluster/" in path:
+            item.add_marker(pytest.mark.cluster)

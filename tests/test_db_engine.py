@@ -54,3 +54,52 @@ def test_in_memory_database_is_not_given_a_file_pool():
         conn.execute(text("CREATE TABLE t (x INTEGER)"))
     with engine.connect() as conn:  # the same in-memory database on the next checkout
         assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 0
+
+
+def test_sqlite_files_are_private_to_their_owner(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)  # a usual umask would make a new file world-readable
+    try:
+        fresh = tmp_path / "new" / "ledger.db"
+        with make_engine(f"sqlite:///{fresh}").begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        loose = tmp_path / "loose.db"
+        loose.write_bytes(b"")
+        loose.chmod(0o644)
+        make_engine(f"sqlite:///{loose}")
+    finally:
+        os.umask(old)
+    for path in (fresh, loose):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    wal = fresh.with_name("ledger.db-wal")
+    if wal.exists():
+        assert stat.S_IMODE(wal.stat().st_mode) & 0o077 == 0
+
+
+def test_a_second_engine_does_not_drop_this_process_s_sqlite_locks(tmp_path):
+    """A second engine on a file this process already uses must not close a descriptor of it.
+
+    Closing any descriptor drops all of the process's POSIX locks on the file, SQLite's too;
+    another process closing its connection then took itself for the last one and deleted
+    the WAL, and this process went on writing into an unlinked file nobody else could read.
+    """
+    import subprocess
+    import sys
+
+    path = tmp_path / "ledger.db"
+    url = f"sqlite:///{path}"
+    first = make_engine(url)
+    with first.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    with first.connect():  # a pooled connection, open from now on (as in the Rasa server)
+        pass
+    make_engine(url)  # e.g. the live-update listener making its own engine later
+    other = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT count(*) FROM t'); c.close()"
+    subprocess.run([sys.executable, "-c", other, str(path)], check=True)  # another process comes and goes
+    with first.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    read = "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM t').fetchone()[0])"
+    seen = subprocess.run([sys.executable, "-c", read, str(path)], check=True, capture_output=True, text=True)
+    assert seen.stdout.strip() == "1"

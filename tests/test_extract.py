@@ -3,6 +3,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.dialogue import extract
 
@@ -77,3 +79,38 @@ def test_free_text_refuses_commands_and_trims():
 def test_no_reference_answers():
     assert extract.no_reference("non ce l'ho") and extract.no_reference("I don't have it")
     assert not extract.no_reference("CRO 123456")
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("RSSMRA85T10A562X", "consumer"),                      # wrong check letter
+    ("codice fiscale rssmra85t10a562x", "consumer"),
+    ("RSS MRA 85T10 A562X", "consumer"),                  # typed in groups
+    ("RSSMRA85T1OA562S", "consumer"),                      # letter O for a zero
+    ("fattura FT-2026/00417, codice fiscale RSSMRA85T10A562X", "consumer"),
+    ("partita IVA 12345678901", "business"),
+])
+def test_a_code_failing_its_check_character_is_noticed(text, kind):
+    assert extract.pick_tax_code(text, []) is None
+    assert extract.pick_invalid_tax_code(text, []) == kind
+
+
+@pytest.mark.parametrize("text", ["RSSMRA85T10A562S", "fattura FT-2026/00417", "Buongiorno, quanto devo?",
+                                  "CONSIDERATIONSAB", "chiamatemi al 33355501011", "IT12345678903"])
+def test_nothing_invalid_where_no_mistyped_code_is(text):
+    assert extract.pick_invalid_tax_code(text, []) is None
+
+
+def test_eleven_digits_count_as_a_partita_iva_only_when_one_is_expected():
+    assert extract.pick_invalid_tax_code("12345678901", []) is None
+    assert extract.pick_invalid_tax_code("12345678901", [], expecting=True) == "business"
+
+
+def test_a_mistyped_codice_fiscale_is_not_an_invoice_number():
+    assert extract.pick_invoice("RSSMRA85T10A562X", [], no_known) is None
+    assert extract.pick_invoice("FT-2026/00417 RSSMRA85T10A562X", [], no_known) == "FT-2026/00417"
+
+
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ", max_size=40))
+def test_a_valid_code_is_never_called_invalid(text):
+    if extract.pick_tax_code(text, []):
+        assert extract.pick_invalid_tax_code(text, []) is None

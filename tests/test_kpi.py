@@ -161,7 +161,7 @@ def test_empty_database(session):
 
 
 @pytest.mark.parametrize("lang,words", [("it", ("Cruscotto", "Per canale", "1.550,00 €")),
-                                        ("en", ("Collection dashboard", "By channel", "€ 1,550.00"))])
+                                        ("en", ("Collection dashboard", "By channel", "€1,550.00"))])
 def test_dashboard_page(session, lang, words):
     _ledger(session)
     session.add(Conversation(conversation_id="cEvil", channel="<script>", language="it",
@@ -173,3 +173,25 @@ def test_dashboard_page(session, lang, words):
         assert word in html
     assert "<script" not in html and "&lt;script&gt;" in html
     assert "src=" not in html and "<link" not in html  # self-contained: no external assets
+
+
+def test_console_dashboard_shows_the_nps_themes_by_name(session):
+    from bot.kpi.dashboard import render_dashboard_body
+
+    complaints = ["Il link di pagamento dava sempre errore", "the payment link failed at checkout",
+                  "il pagamento con carta non funzionava", "card payment page failed twice"]
+    for i in range(12):
+        session.add(NpsResponse(channel="webchat", journey="balance", outcome="informed", language="it",
+                                score=2, reason=complaints[i % 4], created_at=datetime(2026, 6, 1 + i)))
+    session.flush()
+    body = render_dashboard_body(session, since=None, until=None, lang="it")
+    assert 'id="nps-themes"' in body and "Link e metodi di pagamento: errori e blocchi" in body
+    assert "Cosa genera detrattori" in body
+    english = render_dashboard_body(session, since=None, until=None, lang="en")
+    assert "Payment link and methods: errors and failures" in english
+    # A new answer is in the next view: the cache is keyed on the answers, not only on time.
+    for text in ("operatore gentilissimo e competente", "the agent was very kind"):
+        session.add(NpsResponse(channel="webchat", journey="balance", outcome="informed", language="it", score=10,
+                                reason=text, created_at=datetime(2026, 6, 20)))
+    session.flush()
+    assert "Operatori" in render_dashboard_body(session, since=None, until=None, lang="it")

@@ -32,9 +32,13 @@ PAY = {"iban": "IT60X0542811101000000123456", "reference": "FT-2026/00417 C-001"
 
 # The documented context of every key: what the callers pass.
 SAMPLES: dict[str, dict[str, Any]] = {
-    "welcome": {"creditor": "Acme Energia", "agent_word": "operatore"},
+    "welcome": {"creditor": "Acme Energia", "agent_word": "operatore", "returning": False},
     "ask_invoice_number": {},
     "ask_tax_code": {},
+    "verified_how_can_help": {},
+    "ask_tax_code_retype": {},
+    "tax_code_invalid_business": {},
+    "tax_code_invalid_consumer": {},
     "ask_tax_code_prefilled": {"invoice_number": "FT-2026/00417"},
     "verification_failed": {"attempts_left": 2},
     "verification_locked": {"minutes": 30, "agent_word": "operatore"},
@@ -50,9 +54,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "plan_options": {"options": OPTIONS, "currency": "EUR"},
     "plan_option_label": {"count": 6, "amount": D("206.75")},
     "plan_schedule": {"instalments": SCHEDULE, "total": D("1240.50"), "count": 3},
-    "plan_recorded": {"count": 3, "first_amount": D("413.50"), "first_due": date(2027, 1, 15), **PAY},
+    "plan_recorded": {"count": 3, "first_amount": D("413.50"), "first_due": date(2027, 1, 15), **PAY,
+                      "bic": "BPMOIT22XXX"},
     "plan_declined": {},
     "plan_unaffordable": {"min_amount": D("103.38")},
+    "plan_nothing_payable": {},
     "currency_confirm": {"amount_original": "200", "currency_original": "USD", "amount_eur": D("184.20")},
     "promise_ask_amount": {"total": D("1240.50")},
     "promise_ask_date": {},
@@ -63,9 +69,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "paid_ask_amount": {},
     "paid_ask_reference": {},
     "paid_matched": {"amount": D("240.00"), "date": date(2026, 11, 3)},
-    "paid_reconciliation": {"case_id": "R-000042", "days": 5},
+    "paid_reconciliation": {"case_id": "RC-2026-000042", "days": 5},
     "dispute_ask_reason": {},
-    "dispute_recorded": {"case_id": "D-000007", "respond_by": date(2026, 12, 1)},
+    "dispute_recorded": {"case_id": "CT-2026-000007", "respond_by": date(2026, 12, 1)},
     "opt_out_confirmed": {"channel_label": "WhatsApp"},
     "opt_in_confirmed": {"channel_label": "SMS"},
     "help_keywords": {"creditor": "Acme Energia", "support_phone": "+39 02 0000 0000"},
@@ -98,8 +104,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "value_not_understood_invoice": {},
     "complaint_ack": {},
     "agent_message": {"agent_name": "Giulia", "text": "Buongiorno, sono Giulia."},
+    "agent_joined": {"agent_name": "Giulia"},
+    "agent_closed": {"agent_name": "Giulia"},
     "btn_agent": {}, "btn_yes": {}, "btn_no": {}, "btn_pause": {}, "btn_callback": {},
     "btn_continue_bot": {}, "btn_confirm_plan": {}, "btn_other_figures": {},
+    "btn_plan": {}, "btn_stop": {}, "btn_dispute_not_mine": {}, "btn_dispute_amount_wrong": {},
+    "btn_dispute_not_received": {}, "btn_dispute_cancelled": {}, "btn_dispute_other": {},
+    "dispute_ask_category": {},
+    "confusion_offer": {"slot": "monthly_amount"},
+    "not_understood_pick": {},
 }
 BUTTON_KEYS = sorted(k for k in SAMPLES if k.startswith("btn_")) + ["plan_option_label"]
 
@@ -363,3 +376,9 @@ def test_nps_questions_follow_the_survey_wording() -> None:
     assert render("nps_ask_improvement", "en") == "What would make the experience perfect?"
     assert "0 a 10" in render("nps_ask_score", "it", creditor="Acme") and "Acme" in render(
         "nps_ask_score", "en", creditor="Acme")
+
+
+@pytest.mark.parametrize("key", ["payment_methods", "plan_recorded"])
+def test_bank_details_carry_the_bic_in_both_languages(key: str) -> None:
+    for lang in ("it", "en"):
+        assert "BIC: BPMOIT22XXX" in render(key, lang, **SAMPLES[key]), f"{lang}/{key}"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from datetime import datetime
 
 import numpy as np
@@ -92,16 +93,68 @@ def test_italian_and_english_land_in_the_same_theme():
     assert analyse("operatore gentile") == analyse("kind agent")[::-1]
 
 
-def test_report_names_detractor_driver_and_verbatims():
+def test_report_names_subjects_split_by_opinion_and_the_driver():
     comments, truth, scores = crafted()
-    report = build_report(_data(comments, scores), n_themes=3)
-    assert len(report["themes"]) == 3 and report["unthemed"] == 0
+    report = build_report(_data(comments, scores))
+    assert report["unthemed"] == 0
+    assert {t["subject"] for t in report["themes"]} == {"instalments", "operator", "reminders"}
+    for theme in report["themes"]:
+        # a theme is one subject and one opinion: its verbatims all come from its own answers
+        members = {"instalments": INSTALMENTS, "operator": AGENT, "reminders": MESSAGES}[theme["subject"]]
+        assert theme["verbatims"] and all(v in members for v in theme["verbatims"])
+        assert theme["names"]["it"] != theme["names"]["en"] and ":" in theme["names"]["en"]
     drivers = report["drivers"]
-    assert len(drivers) == 1 and "messag" in drivers[0]["name"]
+    assert len(drivers) == 1 and drivers[0]["names"]["it"] == "Solleciti e messaggi: troppi o insistenti"
     messages = next(t for t in report["themes"] if t["id"] == drivers[0]["id"])
     assert messages["size"] == 30 and messages["mean_score"] == 2.0 and messages["nps"] == -100.0
-    assert messages["verbatims"] and all(v in MESSAGES for v in messages["verbatims"])
+    assert messages["polarity"] == "negative" and messages["small_sample"] is False
     json.dumps(report)  # the figures file must be writable as is
+
+
+def test_praise_and_complaint_about_one_subject_are_two_themes_in_both_languages():
+    complaints = ["Il link di pagamento ha dato errore", "the payment link gave an error at checkout",
+                  "il pagamento con carta non funzionava", "the card payment page failed twice"] * 3
+    praise = ["Overall the payment link worked straight away", "pagato con il link in un attimo, comodissimo",
+              "paying by card from the link was quick", "il bonifico con l'iban indicato è stato semplice"] * 3
+    report = build_report(_data(complaints + praise, [2] * 12 + [10] * 12))
+    rows = {t["polarity"]: t for t in report["themes"]}
+    assert set(rows) == {"negative", "positive"} and {t["subject"] for t in rows.values()} == {"payment"}
+    assert rows["negative"]["size"] == 12 and rows["positive"]["size"] == 12
+    assert rows["negative"]["languages"] == {"it": 6, "en": 6}
+    assert rows["negative"]["names"]["it"] == "Link e metodi di pagamento: errori e blocchi"
+    assert all(v in complaints for v in rows["negative"]["verbatims"])
+    assert rows["negative"]["detractors_mentioning_pct"] == 100.0 and rows["negative"]["promoters_mentioning_pct"] == 0.0
+    assert rows["negative"]["nps_without"] == 100.0
+
+
+def test_answers_about_no_known_subject_still_form_a_theme():
+    parking = ["il parcheggio davanti all'ufficio è impossibile", "parcheggio introvabile vicino alla sede",
+               "nessun parcheggio per i clienti in sede", "parcheggio della sede sempre pieno"] * 3
+    report = build_report(_data(parking, [3] * len(parking)))
+    assert report["themes"] and report["themes"][0]["subject"].startswith("other:")
+    assert "parcheggio" in report["themes"][0]["names"]["it"]
+
+
+def test_every_breakdown_and_trend_month_flags_small_samples():
+    comments, _, scores = crafted()
+    report = build_report(_data(comments, scores))
+    for rows in report["by"].values():
+        assert rows and all(r["small_sample"] == (r["n"] < 30) for r in rows)
+    for theme in report["themes"]:
+        assert theme["trend"] and all(p["small_sample"] == (p["comments"] < 30) for p in theme["trend"])
+
+
+def test_italian_page_uses_labels_and_one_decimal_mark(tmp_path):
+    comments, _, scores = crafted()
+    html = write_outputs(build_report(_data(comments, scores)), tmp_path, lang="it")["html"].read_text(encoding="utf-8")
+    assert "Piano concordato" in html and "plan_created" not in html
+    assert "Solleciti e messaggi: troppi o insistenti" in html
+    assert not re.search(r"\d\.\d+%", html), "an English decimal point in the Italian page"
+    assert "gen 2026" in html and "Incidenza detrattori: quante volte" in html
+    english = write_outputs(build_report(_data(comments, scores)), tmp_path / "en", lang="en")["html"]
+    text = english.read_text(encoding="utf-8")
+    assert "Plan agreed" in text and "Reminders and messages: too many or pushy" in text
+    assert not re.search(r"\d,\d%", text)
 
 
 @pytest.mark.parametrize("n", [0, 1, 3])
@@ -188,3 +241,18 @@ def test_csv_errors_name_line_and_column(tmp_path, body, message):
 def test_missing_csv_file(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_csv(tmp_path / "nope.csv")
+
+
+def test_parallel_and_serial_reading_agree(monkeypatch):
+    import bot.nps.reading as reading
+
+    comments, _, _ = crafted()
+    texts = comments + ["", "Il link non funziona più", "boh"]
+    serial = reading.read_texts(texts, workers=1)
+    monkeypatch.setattr(reading, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(reading, "CHUNK", 7)
+    parallel = reading.read_texts(texts, workers=2)
+    for a, b in ((serial.subject, parallel.subject), (serial.weight, parallel.weight),
+                 (serial.opinion, parallel.opinion)):
+        assert np.array_equal(a, b)
+    assert serial.subject[-1] == -1 and serial.subject[-2] >= 0 and serial.opinion[-2] < 0

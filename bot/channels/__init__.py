@@ -1,10 +1,13 @@
 """Custom Rasa input/output channels: Telegram, WhatsApp and SMS (Twilio), web chat, REST.
 
-Every channel turns its provider's webhook into an ``InboundMessage`` and hands it to
-``bot.channels.inbound.handle_inbound`` — the one pipeline that dedupes, records the
-transcript, applies the handoff gate and only then reaches the dialogue. Replies go back
-through ``bot.channels.formatting`` (what each channel can show) and a ``ChannelOutput``
-that records them in the transcript before delivering.
+Every provider webhook is stored first (``bot.channels.durable``: the unique provider id
+is the dedupe, shared by replicas and surviving restarts), acknowledged, and then turned
+into an ``InboundMessage`` for ``bot.channels.inbound.handle_inbound`` — the one pipeline
+that records the transcript, applies the handoff gate and only then reaches the dialogue.
+Replies go back through ``bot.channels.formatting`` (what each channel can show) and a
+``ChannelOutput`` that records them in the transcript, then queues them in the reply
+outbox (``bot.channels.delivery``) on provider channels. ``bot.channels.live`` carries
+change events across processes.
 """
 
 # The Rasa server imports this package (credentials.yml, endpoints.yml) after it has set up

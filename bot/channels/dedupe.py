@@ -1,66 +1,51 @@
 """Drop provider retries: the same Telegram ``update_id`` or Twilio ``MessageSid`` twice.
 
-Providers retry a webhook when our answer is slow or lost, so an id seen before is
-ignored. The set is in memory (per process) with a TTL and a size cap: providers retry
-within minutes, so a restart losing the set only matters for a retry that straddles it.
+Providers retry a webhook when our answer is slow or lost. Every update is stored in
+``inbound_updates`` before it is acknowledged, and the unique (channel, provider id) pair
+is the dedupe: it survives restarts and is shared by every replica on the database.
 """
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-from typing import Callable
+import json
+from typing import Any
 
-DEFAULT_TTL_SECONDS = 24 * 3600
-DEFAULT_MAX_ITEMS = 50_000
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from bot.channels.models import InboundUpdate
+from bot.ledger.db import session_scope
 
-class RecentIds:
-    """A bounded set of (channel, id) pairs, each remembered for ``ttl`` seconds."""
-
-    def __init__(self, ttl: float = DEFAULT_TTL_SECONDS, max_items: int = DEFAULT_MAX_ITEMS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._ttl = ttl
-        self._max = max_items
-        self._clock = clock
-        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
-        self._lock = threading.Lock()  # webhooks may be handled from worker threads too
-
-    def seen_before(self, channel: str, message_id: str) -> bool:
-        """Remember the id and say whether it had been seen (and not expired) already."""
-        key = (channel, message_id)
-        now = self._clock()
-        with self._lock:
-            self._expire(now)
-            if key in self._seen:
-                return True
-            self._seen[key] = now + self._ttl
-            while len(self._seen) > self._max:
-                self._seen.popitem(last=False)
-            return False
-
-    def _expire(self, now: float) -> None:
-        while self._seen:
-            key, expires = next(iter(self._seen.items()))
-            if expires > now:
-                return
-            self._seen.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._seen)
+MAX_PROVIDER_ID = 160
 
 
-_RECENT = RecentIds()
+def provider_key(message_id: str | int | None) -> str | None:
+    """The stored form of a provider id; ``None`` when the provider gave none."""
+    if message_id is None or str(message_id).strip() == "":
+        return None
+    return str(message_id).strip()[:MAX_PROVIDER_ID]
+
+
+def claim(channel: str, message_id: str | int, payload: dict[str, Any], conversation_id: str | None = None) -> int | None:
+    """Store an update; returns its row id, or ``None`` when the id was stored before (a retry)."""
+    key = provider_key(message_id)
+    if key is None:
+        raise ValueError("an inbound update needs the provider's id")
+    try:
+        with session_scope() as session:
+            row = InboundUpdate(channel=channel, provider_id=key, conversation_id=conversation_id,
+                                payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+            session.add(row)
+            session.flush()
+            return int(row.id)
+    except IntegrityError:
+        return None  # the unique constraint: another request (or replica) stored it first
 
 
 def seen_before(channel: str, message_id: str | int | None) -> bool:
-    """Process-wide check used by every channel; ``None`` ids are never duplicates."""
-    if message_id is None or message_id == "":
+    """Whether an update with this id is stored already (``None`` ids are never duplicates)."""
+    key = provider_key(message_id)
+    if key is None:
         return False
-    return _RECENT.seen_before(channel, str(message_id))
-
-
-def reset() -> None:
-    """Forget everything (tests)."""
-    global _RECENT
-    _RECENT = RecentIds()
+    with session_scope() as session:
+        return session.execute(select(InboundUpdate.id).where(
+            InboundUpdate.channel == channel, InboundUpdate.provider_id == key)).first() is not None

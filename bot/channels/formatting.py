@@ -15,8 +15,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-TELEGRAM_TEXT_LIMIT = 4096
-TELEGRAM_CALLBACK_LIMIT = 64  # bytes
+from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
+
+TELEGRAM_TEXT_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
+TELEGRAM_CALLBACK_LIMIT = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)  # bytes
 WHATSAPP_BODY_LIMIT = 1600
 WHATSAPP_QUICK_REPLY_BODY_LIMIT = 1024
 WHATSAPP_MAX_QUICK_REPLIES = 3

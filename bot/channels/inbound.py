@@ -1,6 +1,7 @@
 """The only way a debtor's text reaches the dialogue, on every channel.
 
-Order matters: (1) drop provider retries, (2) record the debtor's message, (3) refuse
+Order matters: (1) the webhook stored the update first (``durable``: the unique provider
+id drops retries, across restarts and replicas), (2) record the debtor's message, (3) refuse
 what the model must not see (too long, media only, channel keywords such as STOP),
 (4) ask the handoff gate — while a person has the conversation nothing reaches the
 model, not even ``/restart`` — and only then (5) hand a ``UserMessage`` to Rasa. Bot
@@ -16,7 +17,6 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
-from bot.channels import dedupe
 from bot.ledger.db import session_scope
 from bot.logs import mask_text
 from bot.parsing.text import clean_text
@@ -81,12 +81,17 @@ async def conversation_lock(conversation_id: str) -> AsyncIterator[None]:
 
 
 # --- steps ------------------------------------------------------------------------------
-def _record_inbound(msg: InboundMessage, shown: str) -> str | None:
+def _record_inbound(msg: InboundMessage, shown: str, update_id: int | None) -> str | None:
+    from bot.channels.durable import already_recorded, mark_recorded
     from bot.conversations import record_message, upsert_conversation
 
     with session_scope() as session:
         conv = upsert_conversation(session, msg.conversation_id, msg.channel, msg.address, inbound=True)
-        record_message(session, msg.conversation_id, "debtor", shown)
+        # A retried update was recorded by the attempt that failed later: never twice.
+        if update_id is None or not already_recorded(session, update_id):
+            record_message(session, msg.conversation_id, "debtor", shown)
+            if update_id is not None:
+                mark_recorded(session, update_id)
         return conv.language
 
 
@@ -129,17 +134,17 @@ async def say(output: OutputChannel, conversation_id: str, texts: list[str]) -> 
 async def handle_inbound(msg: InboundMessage, output: OutputChannel, on_new_message: OnNewMessage,
                          keywords: KeywordHandler | None = None) -> str:
     """Run one inbound message through the pipeline; returns what happened (for logs/tests):
-    ``duplicate``, ``too_long``, ``media``, ``keyword``, ``paused`` or ``dialogue``."""
+    ``too_long``, ``media``, ``keyword``, ``paused`` or ``dialogue``. Provider retries were
+    dropped before, when the webhook stored the update (``bot.channels.durable``)."""
+    from bot.channels.durable import current_update
+
     # Invisible characters go first, so nothing downstream (transcript, verification) sees them.
     msg.text = clean_text(msg.text)
     if msg.display_text is not None:
         msg.display_text = clean_text(msg.display_text)
-    if dedupe.seen_before(msg.channel, msg.message_id):
-        log.info("duplicate ignored channel=%s id=%s", msg.channel, msg.message_id)
-        return "duplicate"
     async with conversation_lock(msg.conversation_id):
         shown = MEDIA_PLACEHOLDER if msg.media_only else (msg.display_text or msg.text)
-        stored_language = await asyncio.to_thread(_record_inbound, msg, shown)
+        stored_language = await asyncio.to_thread(_record_inbound, msg, shown, current_update.get())
         lang = language_for(msg, stored_language)
         if msg.media_only:
             await say(output, msg.conversation_id, [render("unsupported_media", lang)])

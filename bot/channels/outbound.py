@@ -1,7 +1,8 @@
 """Speaking to a debtor: the output-channel base class and pushes outside a webhook.
 
 ``ChannelOutput`` records every bot reply in the transcript, then delivers it through the
-channel. ``push_to_conversation`` (agent replies, reminders) finds the conversation's
+channel (provider channels queue it in the reply outbox, ``delivery``, so no network call
+happens while the conversation is held). ``push_to_conversation`` (agent replies, reminders) finds the conversation's
 channel and address and delivers there; it records nothing itself (the caller does).
 """
 from __future__ import annotations
@@ -39,6 +40,11 @@ class DeliveryError(RuntimeError):
     WhatsApp window without a template, provider failing after retries)."""
 
 
+class TemporaryDeliveryError(DeliveryError):
+    """The provider is unreachable or overloaded right now (network error, 429, 5xx):
+    the reply outbox tries again later."""
+
+
 @dataclass(frozen=True)
 class PushTarget:
     conversation_id: str
@@ -63,7 +69,7 @@ def address_of(conversation_id: str) -> str | None:
 
 
 # --- transcript -------------------------------------------------------------------------
-def _record(conversation_id: str, sender: str, text: str) -> int:
+def _record(conversation_id: str, sender: str, text: str, reply: Reply | None = None) -> int:
     from bot.conversations import record_message, upsert_conversation
 
     with session_scope() as session:
@@ -73,12 +79,17 @@ def _record(conversation_id: str, sender: str, text: str) -> int:
             session.flush()
         message = record_message(session, conversation_id, sender, text)
         session.flush()
+        if reply is not None and channel_of(conversation_id) == "webchat":
+            from bot.channels.webchat_hub import store_buttons
+
+            # With the row, so a widget served by any process shows the buttons.
+            store_buttons(session, conversation_id, int(message.id), reply)
         return int(message.id)
 
 
 async def record_reply(conversation_id: str, reply: Reply, sender: str = "bot") -> int:
     """Store one outgoing reply (text plus button titles); returns the transcript row id."""
-    return await asyncio.to_thread(_record, conversation_id, sender, transcript_text(reply))
+    return await asyncio.to_thread(_record, conversation_id, sender, transcript_text(reply), reply)
 
 
 async def record_text(conversation_id: str, sender: str, text: str) -> int:
@@ -129,7 +140,7 @@ class _PushModule(Protocol):
 
 
 def _module(channel: str) -> _PushModule:
-    return importlib.import_module(PUSH_MODULES.get(channel, "bot.channels.rest"))  # type: ignore[return-value]
+    return importlib.import_module(PUSH_MODULES.get(channel, "bot.channels.rest"))
 
 
 def _load_target(conversation_id: str) -> PushTarget:

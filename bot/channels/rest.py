@@ -87,7 +87,7 @@ class RestInput(InputChannel):
             sender = str(body.get("sender") or "").strip()
             text = body.get("message")
             error = _sender_error(sender) or (None if isinstance(text, str) else "message must be a string")
-            if error:
+            if error or not isinstance(text, str):  # error is set whenever text is not a string
                 return response.json({"error": error}, status=400)
             output = RestOutput()
             # Client metadata is dropped on purpose: link_invoice only ever comes from a signed link.

@@ -1,13 +1,17 @@
 """Telegram: a webhook checked with the secret-token header, replies through the Bot API.
 
-python-telegram-bot's ``Bot`` only (no ``Application``): the webhook answers at once and
-the update runs through the inbound pipeline in the background, one at a time per chat.
+python-telegram-bot's ``Bot`` only (no ``Application``): the webhook stores the update
+(``durable``: its ``update_id`` is the dedupe) before answering, and the update runs
+through the inbound pipeline in the background, one at a time per chat. Nothing before the
+store touches the Bot API, so an unreachable API cannot lose an update; replies go through
+the reply outbox (``delivery``) and are retried there.
 """
 from __future__ import annotations
 
 import asyncio
 import base64
 import binascii
+import functools
 import hmac
 import logging
 import re
@@ -19,14 +23,17 @@ from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, FloodLimit, MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
 from bot.channels.formatting import CALLBACKS, Reply, for_telegram
-from bot.channels.inbound import InboundMessage, handle_inbound, spawn
-from bot.channels.outbound import ChannelOutput, DeliveryError, PushTarget
-from bot.channels.pacing import KeyedBuckets, TokenBucket
+from bot.channels import delivery, durable
+from bot.channels.inbound import InboundMessage, handle_inbound
+from bot.channels.outbound import ChannelOutput, DeliveryError, PushTarget, TemporaryDeliveryError
+from bot.channels import pacing
 from bot.logs import mask_text
 from bot.settings import get_settings
 
@@ -38,7 +45,7 @@ MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 0.5
 MAX_RETRY_AFTER_SECONDS = 60.0
 START_PREFIX = "inv_"
-_DEEP_LINK_SAFE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_DEEP_LINK_SAFE = re.compile(rf"^[A-Za-z0-9_-]{{1,{int(MessageLimit.DEEP_LINK_LENGTH)}}}$")
 
 
 def configured() -> bool:
@@ -50,7 +57,7 @@ def configured() -> bool:
 def start_payload(invoice_number: str) -> str:
     """``/start`` payload for an invoice (Telegram allows only [A-Za-z0-9_-], ≤64 chars)."""
     payload = START_PREFIX + base64.urlsafe_b64encode(invoice_number.encode()).decode().rstrip("=")
-    if len(payload) > 64:
+    if len(payload) > MessageLimit.DEEP_LINK_LENGTH:
         raise ValueError("invoice number too long for a Telegram deep link")
     return payload
 
@@ -80,12 +87,18 @@ class TelegramSender:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self.per_chat = KeyedBuckets(capacity=3, rate=1.0)   # Telegram: ~1 msg/s per chat, short bursts
-        self.global_bucket = TokenBucket(capacity=30, rate=30.0)  # and ~30 msg/s overall
+        # Telegram: ~1 msg/s per chat with short bursts (3), ~30 msg/s overall (per bot: shared
+        # by every replica through Redis when REDIS_URL is set).
+        self.per_chat = pacing.keyed("telegram:chat", capacity=3, rate=float(FloodLimit.MESSAGES_PER_SECOND_PER_CHAT))
+        self.global_bucket = pacing.bucket("telegram:global", capacity=int(FloodLimit.MESSAGES_PER_SECOND),
+                                           rate=float(FloodLimit.MESSAGES_PER_SECOND))
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
-    async def call(self, chat_id: str, what: str, fn: Callable[[], Awaitable[Any]]) -> Any:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+    async def call(self, chat_id: str, what: str, fn: Callable[[], Awaitable[Any]],
+                   attempts: int = MAX_ATTEMPTS) -> Any:
+        """Run one Bot API call; network errors are retried ``attempts`` times, then raise
+        ``TemporaryDeliveryError`` (the outbox retries later); refusals raise ``DeliveryError``."""
+        for attempt in range(1, attempts + 1):
             await self.per_chat.get(chat_id).acquire()
             await self.global_bucket.acquire()
             try:
@@ -102,20 +115,27 @@ class TelegramSender:
                 wait = RETRY_BASE_SECONDS * 2 ** (attempt - 1)
                 log.warning("telegram %s failed chat=%s attempt=%d retry_in=%.1fs error=%s", what,
                             mask_text(chat_id), attempt, wait, exc.__class__.__name__)
-                await self.sleep(wait)
+                if attempt < attempts:
+                    await self.sleep(wait)
             except TelegramError as exc:
                 raise DeliveryError(f"telegram error on {what}: {exc.message}") from exc
-        raise DeliveryError(f"telegram {what} failed after {MAX_ATTEMPTS} attempts")
+        raise TemporaryDeliveryError(f"telegram {what} failed after {attempts} attempts")
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        for part in for_telegram(reply).parts:
-            markup = None
+    async def send(self, chat_id: str, reply: Reply, skip: int = 0, progress: Callable[[int], None] | None = None,
+                   attempts: int = MAX_ATTEMPTS) -> None:
+        """Send a reply's parts after the first ``skip`` (already sent), reporting each one sent."""
+        for index, part in enumerate(for_telegram(reply).parts):
+            if index < skip:
+                continue
+            markup: InlineKeyboardMarkup | None = None
             if part.buttons:
                 markup = InlineKeyboardMarkup(
                     [[InlineKeyboardButton(b.title, callback_data=CALLBACKS.encode(b.payload))] for b in part.buttons])
-            text = part.text
             await self.call(chat_id, "sendMessage",
-                            lambda text=text, markup=markup: self.bot.send_message(chat_id, text, reply_markup=markup))
+                            functools.partial(self.bot.send_message, chat_id, part.text, reply_markup=markup),
+                            attempts=attempts)
+            if progress is not None:
+                progress(index + 1)
 
 
 _senders: dict[tuple[str, str, int], TelegramSender] = {}
@@ -131,14 +151,31 @@ async def get_sender() -> TelegramSender:
         request = HTTPXRequest(connection_pool_size=16)  # the default pool of 1 serialises every chat
         bot = Bot(s.telegram_bot_token, base_url=f"{base}/bot" if base else "https://api.telegram.org/bot",
                   request=request)
-        await bot.initialize()  # getMe: fails early on a wrong token
+        try:
+            await bot.initialize()  # getMe: fails early on a wrong token
+        except (TimedOut, NetworkError) as exc:
+            raise TemporaryDeliveryError(f"telegram getMe failed: {exc.__class__.__name__}") from exc
+        except TelegramError as exc:
+            raise DeliveryError(f"telegram getMe refused: {exc.message}") from exc
         sender = _senders[key] = TelegramSender(bot)
     return sender
+
+
+_parsers: dict[str, Bot] = {}
+
+
+def _parsing_bot() -> Bot:
+    """A Bot object for ``Update.de_json`` only: never initialised, it makes no API call."""
+    token = get_settings().telegram_bot_token
+    if token not in _parsers:
+        _parsers[token] = Bot(token)
+    return _parsers[token]
 
 
 def reset() -> None:
     """Forget cached bots (tests change settings between runs)."""
     _senders.clear()
+    _parsers.clear()
 
 
 class TelegramOutput(ChannelOutput):
@@ -147,8 +184,21 @@ class TelegramOutput(ChannelOutput):
     async def deliver(self, recipient_id: str, reply: Reply, record_id: int) -> None:
         if not configured():
             raise DeliveryError("telegram is not configured")
-        chat_id = recipient_id.split(":", 1)[1] if recipient_id.startswith("tg:") else recipient_id
-        await (await get_sender()).send(chat_id, reply)
+        await delivery.enqueue("telegram", recipient_id, reply, record_id)
+
+
+def _chat_of(conversation_id: str) -> str:
+    return conversation_id.split(":", 1)[1] if conversation_id.startswith("tg:") else conversation_id
+
+
+async def deliver_from_outbox(conversation_id: str, reply: Reply, skip: int, progress: Callable[[int], None]) -> None:
+    """The outbox's sender for Telegram: one try per call, the outbox retries later."""
+    if not configured():
+        raise DeliveryError("telegram is not configured")
+    await (await get_sender()).send(_chat_of(conversation_id), reply, skip=skip, progress=progress, attempts=1)
+
+
+delivery.register_sender("telegram", deliver_from_outbox)
 
 
 async def push(target: PushTarget, reply: Reply) -> None:
@@ -197,21 +247,30 @@ def _language(code: str | None) -> str | None:
     return code if code in ("it", "en") else None
 
 
-async def _handle_callback(update: Update, sender: TelegramSender, on_new_message: Callable) -> None:
-    query = update.callback_query
-    chat = query.message.chat if query.message else None
-    if chat is None or chat.type != "private":
-        return
-    chat_id = str(chat.id)
-    payload = CALLBACKS.decode(query.data or "")
-    title = _button_title(query.message, query.data or "")
-    try:  # stop the spinner, and remove the keyboard so an old choice cannot be tapped again
-        await sender.call(chat_id, "answerCallbackQuery", lambda: query.answer())
+async def _callback_housekeeping(chat_id: str, query_id: str, message_id: int) -> None:
+    """Stop the spinner, and remove the keyboard so an old choice cannot be tapped again.
+    Best effort: with the Bot API away the tap is still processed."""
+    try:
+        sender = await get_sender()
+        await sender.call(chat_id, "answerCallbackQuery", lambda: sender.bot.answer_callback_query(query_id),
+                          attempts=1)
         await sender.call(chat_id, "editMessageReplyMarkup",
-                          lambda: sender.bot.edit_message_reply_markup(chat_id, query.message.message_id,
-                                                                       reply_markup=None))
+                          lambda: sender.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None),
+                          attempts=1)
     except DeliveryError as exc:
         log.info("callback housekeeping failed chat=%s error=%s", mask_text(chat_id), exc)
+
+
+async def _handle_callback(update: Update, on_new_message: Callable) -> None:
+    query = update.callback_query
+    tapped = query.message if query is not None else None
+    if query is None or tapped is None or tapped.chat.type != ChatType.PRIVATE:
+        return
+    chat_id = str(tapped.chat.id)
+    payload = CALLBACKS.decode(query.data or "")
+    # An inaccessible (too old) message has no keyboard to read the title from.
+    title = _button_title(tapped if isinstance(tapped, Message) else None, query.data or "")
+    await _callback_housekeeping(chat_id, query.id, tapped.message_id)
     if not payload:
         return
     msg = InboundMessage(channel="telegram", conversation_id=f"tg:{chat_id}", text=payload, address=chat_id,
@@ -222,7 +281,7 @@ async def _handle_callback(update: Update, sender: TelegramSender, on_new_messag
 
 async def _handle_message(update: Update, on_new_message: Callable) -> None:
     message = update.message
-    if message.chat.type != "private":  # debts are never discussed in a group
+    if message is None or message.chat.type != ChatType.PRIVATE:  # debts are never discussed in a group
         return
     chat_id = str(message.chat.id)
     text = (message.text or message.caption or "").strip()
@@ -238,15 +297,21 @@ async def _handle_message(update: Update, on_new_message: Callable) -> None:
 
 
 async def process_update(data: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-    sender = await get_sender()
-    update = Update.de_json(data, sender.bot)
+    """Process one stored update (``durable`` calls this, again on a retry)."""
+    update = Update.de_json(data, _parsing_bot())
     if update is None:
         return
     if update.callback_query is not None:
-        await _handle_callback(update, sender, on_new_message)
+        await _handle_callback(update, on_new_message)
     elif update.message is not None:
         await _handle_message(update, on_new_message)
     # edited messages, channel posts and the rest are ignored on purpose
+
+
+def _chat_id_of(data: dict[str, Any]) -> str | None:
+    message = data.get("message") or (data.get("callback_query") or {}).get("message") or {}
+    chat = message.get("chat") if isinstance(message, dict) else None
+    return str(chat["id"]) if isinstance(chat, dict) and "id" in chat else None
 
 
 class TelegramInput(InputChannel):
@@ -263,6 +328,12 @@ class TelegramInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("telegram_webhook", __name__)
+        durable.register("telegram", process_update, on_new_message)
+
+        @bp.listener("after_server_start")
+        async def _workers(_app: Any, _loop: Any) -> None:
+            durable.ensure_worker()   # updates stored before a restart are processed now
+            delivery.ensure_pump()
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -285,8 +356,12 @@ class TelegramInput(InputChannel):
                 data = None
             if not isinstance(data, dict) or "update_id" not in data:
                 return response.json({"error": "not a Telegram update"}, status=400)
-            # Answer at once (Telegram retries slow webhooks); the work runs in the background.
-            spawn(process_update(data, on_new_message), "telegram update")
+            chat = _chat_id_of(data)
+            try:  # stored before the answer: a 200 means the update cannot be lost any more
+                await durable.accept("telegram", data["update_id"], data, f"tg:{chat}" if chat else None)
+            except SQLAlchemyError as exc:
+                log.error("telegram update not stored, asking Telegram to retry: %s", exc.__class__.__name__)
+                return response.json({"error": "try again later"}, status=503)
             return response.json({"ok": True})
 
         return bp

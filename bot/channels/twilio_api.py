@@ -7,6 +7,7 @@ refusal (e.g. the number opted out at Twilio) raises ``DeliveryError`` at once.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from bot.channels.formatting import Button
-from bot.channels.outbound import DeliveryError
+from bot.channels.outbound import DeliveryError, TemporaryDeliveryError
 from bot.logs import mask_text
 from bot.settings import get_settings
 
@@ -79,8 +80,15 @@ def _temporary(exc: Exception) -> bool:
     return isinstance(exc, RequestException)
 
 
+# Calls from the reply outbox try once: the outbox retries later, outside the conversation.
+attempts_var: contextvars.ContextVar[int] = contextvars.ContextVar("twilio_attempts", default=MAX_ATTEMPTS)
+
+
 async def with_retries(what: str, to: str, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    """Run a blocking SDK call in a thread; temporary errors are retried, then raise
+    ``TemporaryDeliveryError``; refusals raise ``DeliveryError`` at once."""
+    attempts = attempts_var.get()
+    for attempt in range(1, attempts + 1):
         try:
             return await asyncio.to_thread(fn, *args, **kwargs)
         except (TwilioRestException, RequestException) as exc:
@@ -90,9 +98,9 @@ async def with_retries(what: str, to: str, fn: Any, /, *args: Any, **kwargs: Any
             wait = RETRY_BASE_SECONDS * 2 ** (attempt - 1)
             log.warning("twilio %s failed to=%s attempt=%d retry_in=%.1fs error=%s", what, mask_text(to),
                         attempt, wait, exc.__class__.__name__)
-            if attempt < MAX_ATTEMPTS:
+            if attempt < attempts:
                 await asyncio.sleep(wait)
-    raise DeliveryError(f"twilio {what} failed after {MAX_ATTEMPTS} attempts")
+    raise TemporaryDeliveryError(f"twilio {what} failed after {attempts} attempts")
 
 
 def _create_message(**kwargs: Any) -> str:

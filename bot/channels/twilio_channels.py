@@ -1,13 +1,15 @@
 """WhatsApp and SMS through Twilio: signed webhooks in, REST API out.
 
-The webhook checks ``X-Twilio-Signature`` against ``PUBLIC_BASE_URL`` + path, answers at
-once with empty TwiML, and runs the message through the inbound pipeline in the
-background; replies go out through the REST API (``twilio_api``), never blocking the loop.
+The webhook checks ``X-Twilio-Signature`` against ``PUBLIC_BASE_URL`` + path, stores the
+message (``durable``: its ``MessageSid`` is the dedupe, across restarts and replicas),
+answers with empty TwiML, and runs the message through the inbound pipeline in the
+background; replies are queued in the reply outbox (``delivery``) and go out through the
+REST API (``twilio_api``) from there, never while the conversation is held.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl
@@ -16,14 +18,15 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
-from bot.channels import twilio_api
-from bot.channels.formatting import CHOICES, Reply, WhatsAppPart, for_sms, for_whatsapp
-from bot.channels.inbound import InboundMessage, handle_inbound, spawn
+from bot.channels import delivery, durable, twilio_api
+from bot.channels import choices
+from bot.channels.formatting import Reply, WhatsAppPart, for_sms, for_whatsapp
+from bot.channels.inbound import InboundMessage, handle_inbound
 from bot.channels.keywords import handle_keywords
 from bot.channels.outbound import ChannelOutput, DeliveryError, PushTarget
-from bot.logs import mask_text
 from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -56,15 +59,43 @@ def _language_hint(address: str) -> str | None:
 
 
 # --- sending ----------------------------------------------------------------------------
-async def send_reply(kind: str, conversation_id: str, address: str, reply: Reply) -> None:
+async def send_reply(kind: str, conversation_id: str, address: str, reply: Reply, skip: int = 0,
+                     progress: Callable[[int], None] | None = None) -> None:
+    """Send a reply's parts after the first ``skip`` (already sent), reporting each one sent."""
     rendered = for_whatsapp(reply) if kind == "whatsapp" else for_sms(reply)
-    CHOICES.remember(conversation_id, rendered.numbered)
+    if rendered.numbered:  # shared by every replica: the answer may arrive at another one
+        await asyncio.to_thread(choices.remember, conversation_id, rendered.numbered)
     from_, to = sender_number(kind), _to(kind, address)
-    for part in rendered.parts:
+    for index, part in enumerate(rendered.parts):
+        if index < skip:
+            continue
         if isinstance(part, WhatsAppPart) and part.quick_replies:
             await twilio_api.send_quick_reply(from_, to, part.body, part.quick_replies)
         else:
             await twilio_api.send_message(from_, to, body=part.body if isinstance(part, WhatsAppPart) else part)
+        if progress is not None:
+            progress(index + 1)
+
+
+def _address_of(kind: str, conversation_id: str) -> str:
+    prefix = PREFIX[kind]
+    return conversation_id[len(prefix):] if conversation_id.startswith(prefix) else conversation_id
+
+
+def _outbox_sender(kind: str) -> delivery.Sender:
+    async def send(conversation_id: str, reply: Reply, skip: int, progress: Callable[[int], None]) -> None:
+        if not configured(kind):
+            raise DeliveryError(f"{kind} is not configured")
+        marker = twilio_api.attempts_var.set(1)  # one try per outbox attempt
+        try:
+            await send_reply(kind, conversation_id, _address_of(kind, conversation_id), reply, skip, progress)
+        finally:
+            twilio_api.attempts_var.reset(marker)
+    return send
+
+
+for _kind in PREFIX:
+    delivery.register_sender(_kind, _outbox_sender(_kind))
 
 
 class TwilioOutput(ChannelOutput):
@@ -73,9 +104,7 @@ class TwilioOutput(ChannelOutput):
     async def deliver(self, recipient_id: str, reply: Reply, record_id: int) -> None:
         if not configured(self.kind):
             raise DeliveryError(f"{self.kind} is not configured")
-        prefix = PREFIX[self.kind]
-        address = recipient_id[len(prefix):] if recipient_id.startswith(prefix) else recipient_id
-        await send_reply(self.kind, recipient_id, address, reply)
+        await delivery.enqueue(self.kind, recipient_id, reply, record_id)
 
 
 class WhatsAppOutput(TwilioOutput):
@@ -87,7 +116,7 @@ class SmsOutput(TwilioOutput):
 
 
 # --- pushes (agents, reminders) and the WhatsApp 24-hour window --------------------------
-_held: dict[str, list[Reply]] = defaultdict(list)  # written outside the window, sent on the next reply
+# A message written outside the window is held in the reply outbox until the debtor answers.
 
 
 def window_open(last_inbound_at: datetime | None, now: datetime | None = None) -> bool:
@@ -115,15 +144,9 @@ async def push(target: PushTarget, reply: Reply) -> None:
         from bot.creditor import get_creditor
 
         await send_template(target.conversation_id, target.address, "reengage", {"1": get_creditor().name})
-        _held[target.conversation_id].append(reply)
+        await delivery.hold("whatsapp", target.conversation_id, reply)
         return
     await send_reply(kind, target.conversation_id, target.address, reply)
-
-
-async def _flush_held(conversation_id: str, address: str) -> None:
-    held = _held.pop(conversation_id, [])
-    for reply in held:
-        await send_reply("whatsapp", conversation_id, address, reply)
 
 
 def output_for(conversation_id: str) -> OutputChannel:
@@ -161,7 +184,7 @@ def inbound_from_params(kind: str, params: dict[str, str]) -> InboundMessage | N
     if params.get("ButtonPayload"):  # a WhatsApp quick-reply tap
         text, display = params["ButtonPayload"], params.get("ButtonText") or body
     elif body:
-        picked = CHOICES.resolve(conversation_id, body)
+        picked = choices.resolve(conversation_id, body)
         if picked is not None:
             text, display = picked.payload, f"{body} ({picked.title})" if body != picked.title else body
     media = int(params.get("NumMedia") or 0) > 0
@@ -170,13 +193,17 @@ def inbound_from_params(kind: str, params: dict[str, str]) -> InboundMessage | N
                           media_only=media and not text, language_hint=_language_hint(sender))
 
 
+async def process_params(kind: str, params: dict[str, str],
+                         on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> str | None:
+    """Process one stored webhook (``durable`` calls this, again on a retry)."""
+    msg = await asyncio.to_thread(inbound_from_params, kind, params)  # reads the numbered options
+    return None if msg is None else await process(kind, msg, on_new_message)
+
+
 async def process(kind: str, msg: InboundMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> str:
     output: ChannelOutput = WhatsAppOutput() if kind == "whatsapp" else SmsOutput()
-    if kind == "whatsapp" and msg.conversation_id in _held and msg.address:
-        try:
-            await _flush_held(msg.conversation_id, msg.address)
-        except DeliveryError as exc:
-            log.error("held messages not delivered conversation=%s error=%s", mask_text(msg.conversation_id), exc)
+    if kind == "whatsapp":
+        await delivery.release(msg.conversation_id)  # the debtor answered: the window is open again
     return await handle_inbound(msg, output, on_new_message, keywords=handle_keywords)
 
 
@@ -198,6 +225,16 @@ class _TwilioInput(InputChannel):
         kind = self.kind
         bp = Blueprint(f"{kind}_webhook", __name__)
 
+        async def handler(params: dict[str, Any], callback: Callable[[UserMessage], Awaitable[Any]]) -> Any:
+            return await process_params(kind, params, callback)
+
+        durable.register(kind, handler, on_new_message)
+
+        @bp.listener("after_server_start")
+        async def _workers(_app: Any, _loop: Any) -> None:
+            durable.ensure_worker()   # messages stored before a restart are processed now
+            delivery.ensure_pump()
+
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok" if configured(kind) else "not configured"})
@@ -212,9 +249,16 @@ class _TwilioInput(InputChannel):
             if not signature_valid(request, params):
                 log.warning("%s webhook refused: bad signature", kind)
                 return response.json({"error": "forbidden"}, status=403)
-            msg = inbound_from_params(kind, params)
-            if msg is not None:
-                spawn(process(kind, msg, on_new_message), f"{kind} message")
+            sid = params.get("MessageSid") or ""
+            if not sid:
+                return response.json({"error": "missing MessageSid"}, status=400)
+            sender = params.get("From", "")
+            conversation_id = f"{PREFIX[kind]}{sender.removeprefix('whatsapp:')}" if sender else None
+            try:  # stored before the answer: a 200 means the message cannot be lost any more
+                await durable.accept(kind, sid, params, conversation_id)
+            except SQLAlchemyError as exc:
+                log.error("%s message not stored, asking Twilio to retry: %s", kind, exc.__class__.__name__)
+                return response.json({"error": "try again later"}, status=503)
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         return bp

@@ -3,7 +3,9 @@
 Routes under ``/webhooks/webchat/``: ``widget.js``/``widget.css`` (static), ``demo`` (the
 demo invoice page), ``history`` and ``events`` (transcript rows, long-polled), ``message``
 (the debtor speaks). Every call but the static files needs ``Authorization: Bearer
-<token>``; the conversation id is derived from the verified token, never sent by the client.
+<token>``; the conversation id is derived from the verified token and the browser's device
+cookie (``bot.channels.webchat_state``), never sent by the client. Revoked links
+(``python -m bot webchat revoke``) are refused like expired ones.
 """
 from __future__ import annotations
 
@@ -18,12 +20,16 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.demo_page import WEB_DIR, load_invoice, render_error, render_page
+from bot.channels.demo_page import WEB_DIR, PageView, load_page, render_details, render_error, render_page
 from bot.channels.formatting import Reply
-from bot.channels.inbound import MAX_INBOUND_CHARS, InboundMessage, handle_inbound
+from bot.channels import durable
+from bot.channels.inbound import MAX_INBOUND_CHARS, InboundMessage
 from bot.channels.outbound import ChannelOutput, PushTarget
 from bot.channels.tokens import InvalidToken, WebchatClaims, conversation_id_for, verify_token
 from bot.channels.webchat_hub import HUB
+from bot.channels.webchat_links import is_revoked
+from bot.channels.webchat_state import (agent_names, device_of, is_verified, offered_buttons, set_device_cookie,
+                                        title_for)
 from bot.ledger.db import session_scope
 from bot.logs import mask_text
 from bot.settings import get_settings
@@ -35,6 +41,7 @@ LONG_POLL_SECONDS = 25.0
 DB_RECHECK_SECONDS = 2.0   # other processes (the console) may write the transcript too
 VISIBLE_SENDERS = ("debtor", "bot", "agent")
 MAX_PAYLOAD_CHARS = 200
+PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
 
 
 def configured() -> bool:
@@ -65,7 +72,7 @@ def output_for(conversation_id: str) -> OutputChannel:
 def _cors_headers(request: Request) -> dict[str, str]:
     origin = request.headers.get("Origin")
     if origin and origin in get_settings().webchat_allowed_origins:
-        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin", "Access-Control-Allow-Credentials": "true",
                 "Access-Control-Allow-Headers": "Authorization, Content-Type",
                 "Access-Control-Allow-Methods": "GET, POST, OPTIONS", "Access-Control-Max-Age": "600"}
     return {}
@@ -82,18 +89,47 @@ def _claims(request: Request) -> WebchatClaims:
     return verify_token(token, get_settings().webchat_token_secret)
 
 
+def check_not_revoked(claims: WebchatClaims) -> None:
+    """Raise ``InvalidToken`` for a revoked link (the database is shared by every process)."""
+    with session_scope() as session:
+        if is_revoked(session, claims):
+            raise InvalidToken("revoked")
+
+
+class Visit:
+    """One request's link claims, the browser's device token and the conversation they name."""
+
+    def __init__(self, claims: WebchatClaims, device: str, new_device: bool) -> None:
+        self.claims, self.device, self.new_device = claims, device, new_device
+        self.conversation_id = conversation_id_for(claims, get_settings().webchat_token_secret, device)
+
+    def reply(self, request: Request, body: dict[str, Any], status: int = 200) -> HTTPResponse:
+        resp = response.json(body, status=status, headers=_cors_headers(request))
+        return set_device_cookie(resp, request, self.device) if self.new_device else resp
+
+
 def _rows(conversation_id: str, after: int) -> list[dict[str, Any]]:
     from bot.conversations import transcript
 
     with session_scope() as session:
         rows = [(m.id, m.sender, m.text) for m in transcript(session, conversation_id, after_id=after)]
+    agent_now, agent_last = agent_names(conversation_id) if any(r[1] == "agent" for r in rows) else (None, None)
     messages = []
     for record_id, sender, text in rows:
         if sender not in VISIBLE_SENDERS or (sender == "debtor" and text == START_TEXT):
             continue
         rich = HUB.rich_for(conversation_id, record_id, sender, text) if sender != "debtor" else {"text": text}
-        messages.append({"id": record_id, "sender": sender, "text": rich["text"], "buttons": rich.get("buttons", [])})
+        item = {"id": record_id, "sender": sender, "text": rich["text"], "buttons": rich.get("buttons", [])}
+        if sender == "agent" and (agent_now or agent_last):
+            item["agent_name"] = agent_now or agent_last
+        messages.append(item)
     return messages
+
+
+def _state(conversation_id: str, claims: WebchatClaims) -> dict[str, Any]:
+    """What the widget header and the invoice page need: verified or not, who is answering."""
+    agent_now, _ = agent_names(conversation_id)
+    return {"verified": is_verified(conversation_id, claims), "agent": {"name": agent_now} if agent_now else None}
 
 
 def _last_id(rows: list[dict[str, Any]], after: int) -> int:
@@ -122,21 +158,23 @@ class WebchatInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("webchat_webhook", __name__)
 
-        def guard(request: Request) -> tuple[WebchatClaims | None, HTTPResponse | None]:
-            """The claims of the request's link, or the reply to give instead (a CORS preflight, a refusal)."""
+        async def guard(request: Request) -> Visit | HTTPResponse:
+            """The request's visit (link + device), or the reply to give instead (a preflight, a refusal)."""
             headers = _cors_headers(request)
             if request.method == "OPTIONS":
-                return None, response.empty(headers=headers)
+                return response.empty(headers=headers)
             if not configured():
-                return None, response.json({"error": "channel not configured"}, status=503, headers=headers)
+                return response.json({"error": "channel not configured"}, status=503, headers=headers)
             if not _origin_allowed(request):
                 log.warning("webchat refused origin=%s", request.headers.get("Origin"))
-                return None, response.json({"error": "origin not allowed"}, status=403)
+                return response.json({"error": "origin not allowed"}, status=403)
             try:
-                return _claims(request), None
+                claims = _claims(request)
+                await asyncio.to_thread(check_not_revoked, claims)
             except InvalidToken as exc:
                 log.info("webchat token refused: %s", exc)
-                return None, response.json({"error": "invalid or expired link"}, status=401, headers=headers)
+                return response.json({"error": "invalid or expired link"}, status=401, headers=headers)
+            return Visit(claims, *device_of(request))
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -152,40 +190,65 @@ class WebchatInput(InputChannel):
             return await response.file(str(WEB_DIR / "widget.css"), mime_type="text/css",
                                        headers={"Cache-Control": "public, max-age=300"})
 
-        @bp.route("/demo", methods=["GET"])
-        async def demo(request: Request) -> HTTPResponse:
+        async def page_visit(request: Request) -> Visit | HTTPResponse:
+            """The visit of a demo page request (token in the query), or the error page to show."""
             if not configured():
                 return response.json({"error": "channel not configured"}, status=503)
-            token = request.args.get("token", "")
             try:
-                claims = verify_token(token, get_settings().webchat_token_secret)
+                claims = verify_token(request.args.get("token", ""), get_settings().webchat_token_secret)
+                await asyncio.to_thread(check_not_revoked, claims)
             except InvalidToken:
-                return response.html(render_error(), status=403)
-            view = await asyncio.to_thread(load_invoice, claims)
+                return response.html(render_error(), status=403, headers=PAGE_HEADERS)
+            return Visit(claims, *device_of(request))
+
+        async def page_view(visit: Visit) -> PageView | None:
+            verified = await asyncio.to_thread(is_verified, visit.conversation_id, visit.claims)
+            return await asyncio.to_thread(load_page, visit.claims, verified)
+
+        @bp.route("/demo", methods=["GET"])
+        async def demo(request: Request) -> HTTPResponse:
+            visit = await page_visit(request)
+            if isinstance(visit, HTTPResponse):
+                return visit
+            view = await page_view(visit)
             if view is None:
-                return response.html(render_error(claims.language or "it"), status=404)
+                return response.html(render_error(visit.claims.language or "it"), status=404, headers=PAGE_HEADERS)
             from bot.creditor import get_creditor
 
-            page = render_page(view, token, get_creditor().name, "/webhooks/webchat/widget.js")
-            return response.html(page, headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
+            page = render_page(view, request.args.get("token", ""), get_creditor().name,
+                               "/webhooks/webchat/widget.js")
+            resp = response.html(page, headers=PAGE_HEADERS)
+            return set_device_cookie(resp, request, visit.device) if visit.new_device else resp
+
+        @bp.route("/demo/details", methods=["GET"])
+        async def demo_details(request: Request) -> HTTPResponse:
+            # The page asks again once the widget reports the browser verified (no reload).
+            visit = await page_visit(request)
+            if isinstance(visit, HTTPResponse):
+                return visit
+            view = await page_view(visit)
+            if view is None:
+                return response.html("", status=404, headers=PAGE_HEADERS)
+            return response.html(render_details(view), headers=PAGE_HEADERS)
 
         @bp.route("/history", methods=["GET", "OPTIONS"])
         async def history(request: Request) -> HTTPResponse:
-            claims, early_reply = guard(request)
-            if early_reply:
-                return early_reply
-            conversation_id = conversation_id_for(claims, get_settings().webchat_token_secret)
-            rows = await asyncio.to_thread(_rows, conversation_id, 0)
+            visit = await guard(request)
+            if isinstance(visit, HTTPResponse):
+                return visit
+            claims = visit.claims
+            rows = await asyncio.to_thread(_rows, visit.conversation_id, 0)
             body = {"invoice": claims.invoice_number, "language": claims.language, "messages": rows,
-                    "last_id": _last_id(rows, 0), "max_chars": MAX_INBOUND_CHARS}
-            return response.json(body, headers=_cors_headers(request))
+                    "last_id": _last_id(rows, 0), "max_chars": MAX_INBOUND_CHARS,
+                    **await asyncio.to_thread(_state, visit.conversation_id, claims)}
+            return visit.reply(request, body)
 
         @bp.route("/events", methods=["GET", "OPTIONS"])
         async def events(request: Request) -> HTTPResponse:
-            claims, early_reply = guard(request)
-            if early_reply:
-                return early_reply
-            conversation_id = conversation_id_for(claims, get_settings().webchat_token_secret)
+            visit = await guard(request)
+            if isinstance(visit, HTTPResponse):
+                return visit
+            conversation_id = visit.conversation_id
             after = _int_arg(request, "after", 0)
             wait = min(float(_int_arg(request, "wait", int(LONG_POLL_SECONDS))), LONG_POLL_SECONDS)
             deadline = time.monotonic() + wait
@@ -193,36 +256,42 @@ class WebchatInput(InputChannel):
             while not rows and (remaining := deadline - time.monotonic()) > 0:
                 await HUB.wait(conversation_id, min(remaining, DB_RECHECK_SECONDS))
                 rows = await asyncio.to_thread(_rows, conversation_id, after)
-            return response.json({"messages": rows, "last_id": _last_id(rows, after)}, headers=_cors_headers(request))
+            body = {"messages": rows, "last_id": _last_id(rows, after),
+                    **await asyncio.to_thread(_state, conversation_id, visit.claims)}
+            return visit.reply(request, body)
 
         @bp.route("/message", methods=["POST", "OPTIONS"])
         async def message(request: Request) -> HTTPResponse:
-            claims, early_reply = guard(request)
-            if early_reply:
-                return early_reply
-            headers = _cors_headers(request)
+            visit = await guard(request)
+            if isinstance(visit, HTTPResponse):
+                return visit
             try:
                 body = request.json or {}
             except InvalidUsage:
                 body = None
             if not isinstance(body, dict):
-                return response.json({"error": "expected a JSON object"}, status=400, headers=headers)
-            secret = get_settings().webchat_token_secret
-            conversation_id = conversation_id_for(claims, secret)
+                return visit.reply(request, {"error": "expected a JSON object"}, status=400)
+            conversation_id, claims = visit.conversation_id, visit.claims
             if body.get("start"):
                 text, display = "/greet", START_TEXT
             elif isinstance(body.get("payload"), str) and body["payload"].strip():
-                text = body["payload"].strip()[:MAX_PAYLOAD_CHARS]  # a button tap: its payload, shown as its title
-                display = str(body.get("title") or text)[:MAX_PAYLOAD_CHARS]
+                text = body["payload"].strip()[:MAX_PAYLOAD_CHARS]
+                # A tap shows the title of the button the bot really offered with this payload;
+                # a title the client made up (or a payload never offered) is recorded as the raw payload.
+                display = title_for(text, await offered_buttons(request, conversation_id)) or text
             elif isinstance(body.get("text"), str) and body["text"].strip():
                 text, display = body["text"].strip(), None
             else:
-                return response.json({"error": "empty message"}, status=400, headers=headers)
+                return visit.reply(request, {"error": "empty message"}, status=400)
             msg = InboundMessage(channel="webchat", conversation_id=conversation_id, text=text, display_text=display,
                                  language_hint=claims.language, link_invoice=claims.invoice_number)
-            result = await handle_inbound(msg, WebchatOutput(), on_new_message)
+            client_id = body.get("client_id")
+            # Stored before it is processed, once per client message id: a resend after a lost
+            # answer is recognised, and a failure is retried from the database.
+            result = await durable.handle_message_now(msg, client_id if isinstance(client_id, str) else None,
+                                                      WebchatOutput(), on_new_message)
             HUB.notify(conversation_id)
             log.info("webchat message conversation=%s result=%s", mask_text(conversation_id), result)
-            return response.json({"ok": True, "result": result}, headers=headers)
+            return visit.reply(request, {"ok": True, "result": result})
 
         return bp

@@ -15,9 +15,10 @@ import dateparser
 from dateparser.search import search_dates
 
 from bot.parsing import (
-    find_invoice_candidates, find_tax_code, parse_date, parse_money, parse_nps_score, parse_number,
+    find_invalid_tax_code, find_invoice_candidates, find_tax_code, normalise_tax_code, parse_date, parse_money, parse_nps_score, parse_number,
 )
 from bot.ledger.repository import invoice_key
+from bot.parsing.tax_codes import looks_like_codice_fiscale
 
 _ORDINALS = {
     "prima": 1, "primo": 1, "first": 1, "seconda": 2, "secondo": 2, "second": 2,
@@ -40,7 +41,9 @@ def entity_values(entities: Iterable[dict], name: str) -> list[str]:
 def pick_invoice(text: str, entities: Iterable[dict], is_known: Callable[[Sequence[str]], set[str]]) -> str | None:
     """The invoice number in a message: a ledger match wins, else the likeliest candidate."""
     candidates = entity_values(entities, "invoice_number") + find_invoice_candidates(text)
-    candidates = [c for c in dict.fromkeys(c.strip(" .,;:") for c in candidates) if c]
+    # The NLU sometimes labels a codice fiscale as the invoice number: a tax code never is one.
+    candidates = [c for c in dict.fromkeys(c.strip(" .,;:") for c in candidates)
+                  if c and not normalise_tax_code(c) and not looks_like_codice_fiscale(c)]
     if not candidates:
         return None
     known = is_known([invoice_key(c) for c in candidates])
@@ -58,6 +61,16 @@ def pick_tax_code(text: str, entities: Iterable[dict]) -> str | None:
     return find_tax_code(text)
 
 
+def pick_invalid_tax_code(text: str, entities: Iterable[dict], expecting: bool = False) -> str | None:
+    """"consumer"/"business" when the message holds a tax code whose check character is wrong.
+
+    None when a valid code is there too (in the text or as an entity) or nothing looks like one.
+    """
+    if pick_tax_code(text, entities):
+        return None
+    return find_invalid_tax_code(text, expecting)
+
+
 def pick_money(text: str) -> tuple[Decimal, str] | None:
     if not text or len(text) > 500:
         return None
@@ -71,6 +84,16 @@ def pick_instalments(text: str, lang: str) -> int | None:
         if count is not None and count > 1:
             return count
     return None
+
+
+_BALANCE_QUESTION = re.compile(
+    r"\b(quanto\s+(?:devo|dovrei|resta|rimane|manca|c'?è\s+da\s+pagare)|saldo|debito|importo\s+dovuto"
+    r"|how\s+much|balance|what\s+(?:do\s+)?i\s+owe|amount\s+due)\b", re.I)
+
+
+def asks_for_balance(text: str) -> bool:
+    """True when the message asks what is owed ("quanto devo?", "how much do I owe?")."""
+    return bool(_BALANCE_QUESTION.search(text or ""))
 
 
 def asks_for_whole_balance(text: str) -> bool:
@@ -88,9 +111,9 @@ def pick_choice(text: str, entities: Iterable[dict], count: int, lang: str) -> i
             n = _ORDINALS[w]
             return count if n == -1 else (n if n <= count else None)
     if len(words) <= 4:
-        n = parse_number(text, lang)
-        if n is not None and 1 <= n <= count:
-            return n
+        number = parse_number(text, lang)
+        if number is not None and 1 <= number <= count:
+            return number
     return None
 
 

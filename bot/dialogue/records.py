@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Sequence
+from typing import Any, Sequence
 
 from sqlalchemy import select
 
+from bot.dialogue.choices import DISPUTE_CATEGORIES
 from bot.ledger.db import session_scope
 from bot.ledger.models import (
     ContactPreference, Conversation, Debtor, Dispute, FollowUpTask, Invoice, Payment, PaymentPlan,
@@ -112,20 +113,23 @@ def _oldest_open_invoice(session, debtor_id: int) -> int | None:
 
 
 def record_dispute(*, debtor_id: int, invoice_id: int | None, reason: str, conversation_id: str,
-                   today: date) -> tuple[int, date]:
+                   today: date, category: str = "other",
+                   business_days: int = DISPUTE_RESPONSE_BUSINESS_DAYS) -> tuple[int, date]:
     """Record the dispute and freeze collection on the invoice until it is answered."""
-    respond_by = add_business_days(today, DISPUTE_RESPONSE_BUSINESS_DAYS)
+    if category not in DISPUTE_CATEGORIES:
+        raise ValueError(f"unknown dispute category {category!r}")
+    respond_by = add_business_days(today, business_days)
     with session_scope() as session:
         target = invoice_id or _oldest_open_invoice(session, debtor_id)
         if target is None:
             raise ValueError("no invoice to dispute")
-        dispute = Dispute(invoice_id=target, reason=reason[:2000], conversation_id=conversation_id,
-                          respond_by=respond_by)
+        dispute = Dispute(invoice_id=target, reason=reason[:2000], category=category,
+                          conversation_id=conversation_id, respond_by=respond_by)
         session.add(dispute)
         session.get(Invoice, target).collection_hold = "dispute"
         session.flush()
         audit(session, actor="bot", action="dispute.recorded", entity="dispute", entity_id=dispute.id,
-              conversation_id=conversation_id, details={"invoice_id": target})
+              conversation_id=conversation_id, details={"invoice_id": target, "category": category})
         return int(dispute.id), respond_by
 
 
@@ -180,3 +184,21 @@ def record_callback_request(*, debtor_id: int | None, conversation_id: str, toda
                                  due_on=add_business_days(today, 1), note="Callback requested in chat"))
         audit(session, actor="debtor", action="callback.requested", entity="conversation",
               entity_id=conversation_id, conversation_id=conversation_id)
+
+
+def record_copy_request(*, debtor_id: int, conversation_id: str, invoice_number: str) -> None:
+    """The debtor asked for a copy of an invoice: the back office sends the PDF, this task
+    makes sure someone does."""
+    from bot.ledger.models import FollowUpTask
+
+    with session_scope() as session:
+        session.add(FollowUpTask(kind="invoice_copy", debtor_id=debtor_id, conversation_id=conversation_id,
+                                 note=f"Send a copy of invoice {invoice_number}"))
+
+
+def record_nps(**fields: Any) -> None:
+    """Store one NPS answer (see bot.nps.survey.record_nps_response for the fields)."""
+    from bot.nps.survey import record_nps_response
+
+    with session_scope() as session:
+        record_nps_response(session, **fields)

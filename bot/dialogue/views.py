@@ -32,6 +32,17 @@ def known_keys(keys: Sequence[str]) -> set[str]:
         return known_invoice_keys(session, keys)
 
 
+def _payable(rows: list[Any]) -> Decimal:
+    """Open and not frozen: a dispute or a payment under check is not asked for, nor planned."""
+    return sum((r.open_amount for r in rows if r.hold not in ("dispute", "reconciliation")), ZERO)
+
+
+def payable_amount(debtor_id: int) -> Decimal:
+    """What a plan could cover now; a figure for the dialogue only, so no disclosure is recorded."""
+    with session_scope() as session:
+        return _payable(open_invoices(session, debtor_id))
+
+
 def balance_view(debtor_id: int, today: date, conversation_id: str, what: str) -> BalanceView:
     with session_scope() as session:
         debtor = session.get(Debtor, debtor_id)
@@ -45,7 +56,7 @@ def balance_view(debtor_id: int, today: date, conversation_id: str, what: str) -
         return BalanceView(
             debtor_ref=debtor.debtor_ref, name=debtor.name, email=debtor.email or "",
             total=sum((r.open_amount for r in rows), ZERO),
-            payable=sum((r.open_amount for r in rows if r.hold not in ("dispute", "reconciliation")), ZERO),
+            payable=_payable(rows),
             invoices=invoices, first_open_number=rows[0].number if rows else None,
         )
 

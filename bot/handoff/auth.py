@@ -112,4 +112,4 @@ class SessionSigner:
         return self._sign(f"csrf|{session.nonce}".encode())
 
     def check_csrf(self, session: ConsoleSession, token: str | None) -> bool:
-        return bool(token) and hmac.compare_digest(token, self.csrf_token(session))
+        return token is not None and token != "" and hmac.compare_digest(token, self.csrf_token(session))

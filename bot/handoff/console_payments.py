@@ -14,8 +14,9 @@ from urllib.parse import quote
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.orm import Session
 
-from bot.handoff.web import BASE_PATH, agent_required, signer
+from bot.handoff.web import BASE_PATH, framed, requires
 from bot.ledger.db import session_scope
 from bot.ledger.models import Invoice
 
@@ -31,7 +32,7 @@ TEXTS = {
 }
 
 
-def render_payments_page(session, lang: str, csrf: str, message: str = "") -> str:  # type: ignore[no-untyped-def]
+def render_payments_page(session: Session, lang: str, csrf: str, message: str = "") -> str:
     """The review table; every value escaped (remittance texts come from strangers)."""
     from bot.statements.review import pending
 
@@ -89,15 +90,15 @@ def register_payments_routes(bp: Blueprint) -> None:
     """Add ``GET /payments`` and ``POST /payments/<id>/<accept|reassign|reject>``."""
 
     @bp.route("/payments", methods=["GET"])
-    @agent_required
+    @requires("supervisor")
     async def payments_page(request: Request) -> HTTPResponse:
         session = request.ctx.console_session
         message = (request.args.get("err") or request.args.get("msg") or "")[:200]
-        html = await asyncio.to_thread(_page, session.lang, signer().csrf_token(session), message)
-        return response.html(html)
+        html = await asyncio.to_thread(_page, session.lang, request.ctx.signer.csrf_token(session), message)
+        return framed(request, html, "payments")
 
     @bp.route("/payments/<line_id:int>/<action:str>", methods=["POST"])
-    @agent_required
+    @requires("supervisor")
     async def payments_decide(request: Request, line_id: int, action: str) -> HTTPResponse:
         fields = {k: v[0] if isinstance(v, list) else v for k, v in (request.form or {}).items()}
         try:

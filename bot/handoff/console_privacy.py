@@ -15,7 +15,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.handoff.web import BASE_PATH, agent_required
+from bot.handoff.web import BASE_PATH, framed, requires
 from bot.ledger.db import session_scope
 from bot.ledger.repository import audit
 
@@ -98,27 +98,23 @@ def register_privacy_routes(bp: Blueprint) -> None:
     """Add /privacy (audit view), /privacy/export and /privacy/erase to the console."""
 
     @bp.route("/privacy", methods=["GET"])
-    @agent_required
+    @requires("supervisor")
     async def privacy_page(request: Request) -> HTTPResponse:
-        if role_of(request) not in SUPERVISOR:
-            return response.text("supervisors and admins only", status=403)
         ref = (request.args.get("debtor") or "").strip()
         csrf = request.ctx.signer.csrf_token(request.ctx.console_session)
         if not ref:
-            return response.html(render_page("Data protection", ""))
+            return framed(request, render_page("Data protection", ""), "audit")
         try:
             entries = await asyncio.to_thread(audit_for_console, ref, _actor(request))
         except ValueError as exc:
-            return response.html(render_page("Data protection", f"<p role='alert'>{html.escape(str(exc))}</p>"),
-                                 status=404)
-        return response.html(render_page("Data protection",
-                                         render_debtor(ref, entries, role_of(request) in ADMIN, csrf)))
+            return framed(request, render_page("Data protection", f"<p role='alert'>{html.escape(str(exc))}</p>"),
+                          "audit", status=404)
+        return framed(request, render_page("Data protection",
+                                           render_debtor(ref, entries, role_of(request) in ADMIN, csrf)), "audit")
 
     @bp.route("/privacy/export", methods=["GET"])
-    @agent_required
+    @requires("admin")
     async def privacy_export(request: Request) -> HTTPResponse:
-        if role_of(request) not in ADMIN:
-            return response.text("admins only", status=403)
         ref = (request.args.get("debtor") or "").strip()
         try:
             text = await asyncio.to_thread(export_for_console, ref, _actor(request))
@@ -130,10 +126,8 @@ def register_privacy_routes(bp: Blueprint) -> None:
                                       "Cache-Control": "no-store"})
 
     @bp.route("/privacy/erase", methods=["POST"])
-    @agent_required
+    @requires("admin")
     async def privacy_erase(request: Request) -> HTTPResponse:
-        if role_of(request) not in ADMIN:
-            return response.text("admins only", status=403)
         ref = ((request.form or {}).get("debtor") or "").strip()
         if (request.form or {}).get("confirm") != "yes":
             return response.text("tick the confirmation box to erase", status=400)
@@ -142,4 +136,4 @@ def register_privacy_routes(bp: Blueprint) -> None:
         except ValueError as exc:
             return response.text(str(exc), status=404)
         body = "<h2>Erasure receipt</h2><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
-        return response.html(render_page("Data protection", body))
+        return framed(request, render_page("Data protection", body), "privacy")

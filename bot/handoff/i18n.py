@@ -84,6 +84,71 @@ UI: dict[str, dict[str, str]] = {
 }
 
 
+# Navigation, lists, assignment and roles.
+_MORE: dict[str, dict[str, str]] = {
+    "it": {
+        "skip": "Vai al contenuto", "nav": "Sezioni", "nav_queue": "Coda", "nav_tasks": "Attività",
+        "nav_debtors": "Debitori", "nav_dashboard": "Indicatori", "nav_outreach": "Promemoria",
+        "nav_payments": "Pagamenti", "nav_audit": "Registro accessi", "nav_privacy": "Privacy",
+        "nav_inbound": "Non recapitati", "nav_canned": "Risposte pronte", "nav_agents": "Operatori",
+        "role_agent": "operatore", "role_supervisor": "supervisore", "role_admin": "amministratore",
+        "views": "Elenchi", "view_mine": "Le mie", "view_unassigned": "Da assegnare", "view_open": "Tutte aperte",
+        "view_closed": "Chiuse", "empty_mine": "Non ha conversazioni in carico.",
+        "empty_unassigned": "Nessuna conversazione in attesa.", "empty_open": "Nessuna conversazione aperta.",
+        "empty_closed": "Nessuna conversazione chiusa.", "search": "Cerca",
+        "search_hint": "Nome, fattura, telefono, codice fiscale", "any": "Tutti", "apply": "Filtra",
+        "clear": "Azzera filtri", "waiting_since": "In attesa da", "last_debtor": "Ultimo msg. cliente",
+        "actions": "Azioni", "prio_0": "Normale", "prio_5": "Alta", "prio_10": "Urgente",
+        "release": "Rimetti in coda", "transfer_to": "Trasferisci a", "choose_agent": "— scelga un collega —",
+        "transfer": "Trasferisci", "choose_outcome": "— scelga l'esito —",
+        "confirm_close": "Confermo la chiusura: il cliente verrà avvisato.", "due": "scad.",
+        "lang_it": "italiano", "lang_en": "inglese",
+        "e_forbidden": "Questa pagina non è disponibile per il suo ruolo.",
+        "e_limit": "Limite di conversazioni aperte raggiunto: ne chiuda o ne rimetta in coda una.",
+        "e_bad_agent": "Collega non trovato o disattivato.", "e_same_agent": "La conversazione è già sua.",
+        "e_confirm_close": "Scelga l'esito e confermi la chiusura.",
+        "ok_released": "Conversazione rimessa in coda.", "ok_transferred": "Conversazione trasferita.",
+        "assignment": "Assegnazione", "ending": "Conclusione",
+    },
+    "en": {
+        "skip": "Skip to content", "nav": "Sections", "nav_queue": "Queue", "nav_tasks": "Tasks",
+        "nav_debtors": "Debtors", "nav_dashboard": "Dashboard", "nav_outreach": "Outreach",
+        "nav_payments": "Payments", "nav_audit": "Audit", "nav_privacy": "Privacy",
+        "nav_inbound": "Undelivered", "nav_canned": "Canned replies", "nav_agents": "Agents",
+        "role_agent": "agent", "role_supervisor": "supervisor", "role_admin": "admin",
+        "views": "Lists", "view_mine": "Mine", "view_unassigned": "Unassigned", "view_open": "All open",
+        "view_closed": "Closed", "empty_mine": "You hold no conversation.",
+        "empty_unassigned": "No conversation is waiting.", "empty_open": "No open conversation.",
+        "empty_closed": "No closed conversation.", "search": "Search",
+        "search_hint": "Name, invoice, phone, tax code", "any": "Any", "apply": "Filter", "clear": "Clear filters",
+        "waiting_since": "Waiting for", "last_debtor": "Last customer msg.", "actions": "Actions",
+        "prio_0": "Normal", "prio_5": "High", "prio_10": "Urgent", "release": "Put back in the queue",
+        "transfer_to": "Transfer to", "choose_agent": "— choose a colleague —", "transfer": "Transfer",
+        "choose_outcome": "— choose the outcome —",
+        "confirm_close": "I confirm the close: the customer will be told.", "due": "due",
+        "lang_it": "Italian", "lang_en": "English",
+        "e_forbidden": "This page is not available for your role.",
+        "e_limit": "Open-conversation limit reached: close one or put one back in the queue.",
+        "e_bad_agent": "Colleague not found or disabled.", "e_same_agent": "The conversation is already theirs.",
+        "e_confirm_close": "Choose the outcome and confirm the close.",
+        "ok_released": "Conversation put back in the queue.", "ok_transferred": "Conversation transferred.",
+        "assignment": "Assignment", "ending": "Ending",
+    },
+}
+
+
+def _merge() -> None:
+    from bot.handoff.labels import _TEXT  # reasons and channels: one wording for lists and pages
+
+    for lang, table in UI.items():
+        table.update(_MORE[lang])
+        table.update({f"r_{k}": v for k, v in _TEXT[lang]["reason"].items()})
+        table.update({f"ch_{k}": v for k, v in _TEXT[lang]["channel"].items()})
+
+
+_merge()
+
+
 def ui(lang: str) -> dict[str, str]:
     return UI.get(lang, UI["it"])
 

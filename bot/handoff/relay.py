@@ -5,13 +5,22 @@ conversation lives on, and tests can replace delivery with a recorder.
 """
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from typing import Any, Awaitable, Callable
 
 
-async def push(conversation_id: str, text: str, buttons: list[dict] | None = None) -> None:
+async def push(conversation_id: str, text: str, buttons: list[dict] | None = None,
+               metadata: dict[str, Any] | None = None) -> None:
+    """Deliver to the conversation; ``metadata`` (e.g. ``agent_name``) goes along where the
+    outbound module takes it, so channels that can show the sender's name do."""
     from bot.channels.outbound import push_to_conversation
 
-    await push_to_conversation(conversation_id, text, buttons)
+    # Looked up at run time: the keyword is passed only when the outbound module accepts it.
+    deliver: Callable[..., Awaitable[None]] = push_to_conversation
+    if metadata and "metadata" in inspect.signature(deliver).parameters:
+        await deliver(conversation_id, text, buttons, metadata=metadata)
+        return
+    await deliver(conversation_id, text, buttons)
 
 
 def output_channel(conversation_id: str) -> Any:

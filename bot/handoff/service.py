@@ -10,9 +10,8 @@ session expiry or a ``/restart`` cannot lift it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -31,11 +30,35 @@ PRIORITY_COMPLAINT = 5
 
 
 class HandoffError(ValueError):
-    """Something an agent asked for that cannot be done; ``code`` is shown translated."""
+    """Something an agent asked for that cannot be done; ``code`` is shown translated.
+
+    The subclass says what kind of refusal it is, and so the HTTP status the console answers
+    with: bad input (400, this class), no such entry (404), somebody else's or the wrong state (409).
+    """
+
+    status = 400
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+class HandoffNotFound(HandoffError):
+    """No handoff with that id (or not one this agent may see)."""
+
+    status = 404
+
+
+class DeliveryFailed(HandoffError):
+    """The debtor's channel did not take the message (502: the fault is downstream, nothing recorded)."""
+
+    status = 502
+
+
+class HandoffConflict(HandoffError):
+    """The entry is in another state or held by someone else (taken, not assigned, limit reached)."""
+
+    status = 409
 
 
 def _agent_actor(username: str) -> str:
@@ -114,64 +137,35 @@ def request_handoff(session: Session, *, conversation_id: str, channel: str, rea
     return handoff
 
 
-@dataclass(frozen=True)
-class QueueItem:
-    handoff_id: int
-    conversation_id: str
-    channel: str
-    reason: str
-    language: str
-    priority: int
-    status: str
-    assigned_to: str | None
-    waiting_minutes: int
-    debtor_name: str | None
-    vulnerable: bool
-    after_hours: bool
-    paused: bool
-
-    def as_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def list_queue(session: Session, now: datetime) -> list[QueueItem]:
-    """Open handoffs: waiting ones first (highest priority, then longest wait), then assigned."""
-    rows = session.execute(
-        select(Handoff, Conversation.paused)
-        .join(Conversation, Conversation.conversation_id == Handoff.conversation_id, isouter=True)
-        .where(Handoff.status.in_(OPEN_STATUSES))
-        .order_by((Handoff.status == "assigned").asc(), Handoff.priority.desc(), Handoff.created_at.asc(),
-                  Handoff.id.asc())
-    ).all()
-    items = []
-    for handoff, paused in rows:
-        data = summaries.load(handoff.summary)
-        items.append(QueueItem(
-            handoff_id=handoff.id, conversation_id=handoff.conversation_id, channel=handoff.channel,
-            reason=handoff.reason, language=handoff.language, priority=handoff.priority, status=handoff.status,
-            assigned_to=handoff.assigned_to,
-            waiting_minutes=max(int((now - handoff.created_at).total_seconds() // 60), 0),
-            debtor_name=data.get("debtor_name") if data.get("verified") else None,
-            vulnerable=bool(data.get("vulnerable")), after_hours=bool(data.get("after_hours")),
-            paused=bool(paused),
-        ))
-    return items
-
-
 def get_handoff(session: Session, handoff_id: int) -> Handoff:
     handoff = session.get(Handoff, handoff_id)
     if handoff is None:
-        raise HandoffError("not_found")
+        raise HandoffNotFound("not_found")
     return handoff
+
+
+def open_count(session: Session, agent_username: str) -> int:
+    """How many conversations the agent holds right now."""
+    return int(session.execute(select(func.count(Handoff.id)).where(
+        Handoff.status == "assigned", Handoff.assigned_to == agent_username)).scalar_one())
+
+
+def check_capacity(session: Session, agent_username: str) -> None:
+    """Refuse (409 ``limit``) when the agent already holds ``CONSOLE_MAX_OPEN_PER_AGENT`` conversations."""
+    limit = get_settings().console_max_open_per_agent
+    if limit > 0 and open_count(session, agent_username) >= limit:
+        raise HandoffConflict("limit")
 
 
 def take(session: Session, handoff_id: int, agent_username: str, now: datetime | None = None) -> bool:
     """Assign a waiting handoff to the agent; False when someone else got there first.
 
     A conditional UPDATE (``WHERE status = 'queued'``) decides: of two agents clicking at
-    once, the database lets exactly one row change.
+    once, the database lets exactly one row change. An agent at the open-conversation
+    limit is refused before anything changes.
     """
     now = now or datetime.utcnow()
+    check_capacity(session, agent_username)
     result = session.execute(
         update(Handoff).where(Handoff.id == handoff_id, Handoff.status == "queued")
         .values(status="assigned", assigned_to=agent_username, taken_at=now)
@@ -193,9 +187,9 @@ def assigned_handoff(session: Session, handoff_id: int, agent_username: str) -> 
     """The handoff, if this agent holds it; otherwise a HandoffError the console can show."""
     handoff = get_handoff(session, handoff_id)
     if handoff.status != "assigned":
-        raise HandoffError("not_assigned")
+        raise HandoffConflict("not_assigned")
     if handoff.assigned_to != agent_username:
-        raise HandoffError("other_agent")
+        raise HandoffConflict("other_agent")
     return handoff
 
 
@@ -288,4 +282,16 @@ def sweep_sla(session: Session, now: datetime) -> list[Handoff]:
 
 
 def find_agent(session: Session, username: str) -> Agent | None:
+    """The agent account with that username, active or not."""
     return session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
+
+
+def queue_for_person(**fields: Any) -> tuple[bool, int]:
+    """Put the conversation in the queue (``request_handoff``'s fields) in its own unit of work;
+    returns whether support is open now and the expected wait in minutes, for the reply."""
+    from bot.ledger.db import session_scope
+
+    now = datetime.utcnow()
+    with session_scope() as session:
+        request_handoff(session, **fields)
+        return is_open_now(now), expected_wait_minutes(session, now)

@@ -48,8 +48,19 @@ def _record(conversation_id: str, text: str, buttons: list[dict]) -> None:
         record_message(session, conversation_id, "bot", f"{text}\n[{titles}]" if titles else text)
 
 
+def requeue_due(now: datetime) -> int:
+    """Silent assignments back to the queue (``CONSOLE_SILENT_REQUEUE_MINUTES``); how many."""
+    from bot.handoff.assignment import requeue_silent
+
+    with session_scope() as session:
+        return len(requeue_silent(session, now))
+
+
 async def sweep_once(now: datetime | None = None) -> list[Expired]:
-    expired = await asyncio.to_thread(expire_due, now or datetime.utcnow())
+    """One round: re-queue silent assignments, then expire waiting entries past the SLA."""
+    now = now or datetime.utcnow()
+    requeued = await asyncio.to_thread(requeue_due, now)
+    expired = await asyncio.to_thread(expire_due, now)
     for item in expired:
         try:
             text, buttons = apology(item.language)
@@ -59,7 +70,7 @@ async def sweep_once(now: datetime | None = None) -> list[Expired]:
             # Already un-paused: the debtor's next message reaches the bot even if this failed.
             log.error("SLA apology not delivered handoff=%s error=%s", item.handoff_id, exc)
         events.notify_conversation(item.conversation_id, kind="expired")
-    if expired:
+    if expired or requeued:
         events.notify_queue_changed()
     return expired
 

@@ -1,9 +1,12 @@
 """Server-sent events for the console: the queue and one conversation, without reloads.
 
-A stream wakes up on in-process events (gate, console actions) and otherwise re-reads the
-database every few seconds, which catches changes made by other processes (the action
-server queues handoffs). Streams end after a few minutes; the browser's EventSource
-reconnects by itself, which keeps long-lived connections from piling up.
+A stream wakes up on events: in-process ones (gate, console actions) and, through
+``bot.channels.live``, changes committed by any process (PostgreSQL LISTEN/NOTIFY, or
+Redis pub/sub with ``REDIS_URL``) — the action server queueing a handoff, another replica
+recording a message. Only on SQLite (one process, no fan-out) does it also re-read the
+database every few seconds; with fan-out that re-read is a rare safety net. Streams end
+after a short while; the browser's EventSource reconnects by itself, which keeps
+long-lived connections from piling up.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from sanic.request import Request
 
 from bot.handoff.events import bus
 
-POLL_SECONDS = 3.0
+POLL_SECONDS = 3.0  # without cross-process events (SQLite); with them ten times rarer, a safety net
 STREAM_SECONDS = 50.0     # below Sanic's default response timeout (60 s)
 KEEPALIVE_SECONDS = 15.0
 
@@ -31,9 +34,12 @@ async def sse(request: Request, produce: Producer, topics: tuple[str, ...], even
     """Send ``produce()`` whenever it changes (``None`` means nothing new)."""
     resp = await request.respond(content_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    from bot.channels import live
+
     sub = bus.subscribe(*topics)
     loop = asyncio.get_running_loop()
-    poll, lifetime = poll or POLL_SECONDS, lifetime or STREAM_SECONDS
+    fallback = POLL_SECONDS * 10 if live.ensure_listener() else POLL_SECONDS
+    poll, lifetime = poll or fallback, lifetime or STREAM_SECONDS
     try:
         await resp.send("retry: 2000\n\n")
         deadline, last_sent, previous = loop.time() + lifetime, loop.time(), object()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
@@ -52,7 +53,29 @@ _LABELS = {
 _YES_NO = {"it": ("sì", "no"), "en": ("yes", "no")}
 
 
+def _formatted(key: str, value: Any, lang: str) -> str | None:
+    """Codes as words and money through babel; None when the value needs no special form."""
+    from bot.handoff import labels
+
+    if key == "balance":
+        try:
+            return labels.money(Decimal(str(value)), lang)
+        except (InvalidOperation, ValueError, TypeError):
+            return str(value)
+    if key == "reason":
+        return labels.reason(str(value), lang)
+    if key == "intent":
+        return labels.intent(str(value), lang)
+    if key == "channel":
+        return labels.channel(str(value), lang)
+    if key == "language":
+        return {"it": {"it": "italiano", "en": "inglese"}, "en": {"it": "Italian", "en": "English"}}[
+            "en" if lang == "en" else "it"].get(str(value), str(value))
+    return None
+
+
 def display_rows(summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """(label, value) rows for the summary box, in the console language."""
     labels = _LABELS.get(lang, _LABELS["it"])
     yes, no = _YES_NO.get(lang, _YES_NO["it"])
     rows: list[tuple[str, str]] = []
@@ -60,7 +83,10 @@ def display_rows(summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
         value = summary.get(key)
         if value is None or value == [] or value == "":
             continue
-        if isinstance(value, bool):
+        special = _formatted(key, value, lang)
+        if special is not None:
+            text = special
+        elif isinstance(value, bool):
             text = yes if value else no
         elif isinstance(value, list):
             text = "; ".join(str(v) for v in value)

@@ -5,11 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
+from sqlalchemy import select
+
 from bot.conversations import transcript
-from bot.handoff import service, summary as summaries
-from bot.handoff.service import HandoffError
+from bot.handoff import assignment, labels, queue_views, service, summary as summaries
+from bot.handoff.queue_views import Filters, QueueItem, View
+from bot.handoff.service import HandoffConflict
 from bot.ledger.db import session_scope
-from bot.ledger.models import Conversation, Handoff
+from bot.ledger.models import Agent, Conversation, Handoff
 from bot.ledger.repository import open_invoices
 
 
@@ -22,14 +25,26 @@ class MessageView:
     note: bool
 
 
-def _message(row: Any) -> MessageView:
-    return MessageView(row.id, row.sender, row.text, row.created_at.strftime("%d/%m %H:%M"),
+def _message(row: Any, lang: str = "it") -> MessageView:
+    return MessageView(row.id, row.sender, labels.message_text(row.text, lang), labels.moment(row.created_at, lang),
                        row.sender == "system")
 
 
-def queue_items() -> list[service.QueueItem]:
+def queue_items(view: View = "open", agent: str | None = None, filters: Filters | None = None,
+                lang: str = "it") -> list[QueueItem]:
+    """One console list; silent assignments are re-queued first, so every poll applies the rule."""
+    now = datetime.utcnow()
     with session_scope() as session:
-        return service.list_queue(session, datetime.utcnow())
+        assignment.requeue_silent(session, now)
+        return queue_views.list_queue(session, now, view=view, agent=agent, filters=filters, lang=lang)
+
+
+def colleagues(except_username: str) -> list[tuple[str, str]]:
+    """(username, display name) of the other active agents, for the transfer menu."""
+    with session_scope() as session:
+        rows = session.execute(select(Agent.username, Agent.display_name).where(
+            Agent.active.is_(True), Agent.username != except_username).order_by(Agent.display_name)).all()
+        return [(r[0], r[1]) for r in rows]
 
 
 def conversation_id_of(handoff_id: int) -> Optional[str]:
@@ -38,10 +53,25 @@ def conversation_id_of(handoff_id: int) -> Optional[str]:
         return handoff.conversation_id if handoff else None
 
 
-def conversation_view(handoff_id: int, lang: str) -> Optional[dict[str, Any]]:
+def visible_conversation_id(handoff_id: int, username: str, supervisor: bool) -> Optional[str]:
+    """The conversation id when this agent may see the handoff, else None (as if it did not exist)."""
     with session_scope() as session:
         handoff = session.get(Handoff, handoff_id)
-        if handoff is None:
+        return handoff.conversation_id if handoff and assignment.may_view(handoff, username, supervisor) else None
+
+
+def _display_name(session: Any, username: Optional[str]) -> Optional[str]:
+    if not username:
+        return None
+    agent = service.find_agent(session, username)
+    return agent.display_name if agent else username
+
+
+def conversation_view(handoff_id: int, lang: str, username: str = "", supervisor: bool = True
+                      ) -> Optional[dict[str, Any]]:
+    with session_scope() as session:
+        handoff = session.get(Handoff, handoff_id)
+        if handoff is None or not assignment.may_view(handoff, username, supervisor):
             return None
         conv = session.get(Conversation, handoff.conversation_id)
         data = summaries.load(handoff.summary)
@@ -50,32 +80,51 @@ def conversation_view(handoff_id: int, lang: str) -> Optional[dict[str, Any]]:
         rows = transcript(session, handoff.conversation_id, 0, limit=1000)
         return {
             "id": handoff.id, "conversation_id": handoff.conversation_id, "channel": handoff.channel,
-            "reason": handoff.reason, "status": handoff.status, "assigned_to": handoff.assigned_to,
-            "priority": handoff.priority, "language": (conv.language if conv else None) or handoff.language,
+            "channel_label": labels.channel(handoff.channel, lang), "reason": handoff.reason,
+            "reason_label": labels.reason(handoff.reason, lang), "status": handoff.status,
+            "assigned_to": handoff.assigned_to, "priority": handoff.priority,
+            "assigned_name": _display_name(session, handoff.assigned_to),
+            "priority_label": labels.priority(handoff.priority, lang),
+            "outcome_label": labels.outcome(handoff.outcome, lang),
+            "title": (data.get("debtor_name") if debtor_id else None) or labels.unverified_label(
+                handoff.channel, handoff.conversation_id, conv.address if conv else None, handoff.created_at, lang),
+            "language": (conv.language if conv else None) or handoff.language,
             "paused": bool(conv and conv.paused), "summary": summaries.display_rows(data, lang),
             "verified": debtor_id is not None,
-            "invoices": [{"number": i.number, "open_amount": i.open_amount, "due_date": i.due_date, "hold": i.hold}
-                         for i in invoices],
-            "messages": [_message(r) for r in rows], "last_id": rows[-1].id if rows else 0,
+            "invoices": [{"number": i.number, "open_amount": labels.money(i.open_amount, lang),
+                          "due_date": labels.day(i.due_date, lang), "hold": i.hold} for i in invoices],
+            "messages": [_message(r, lang) for r in rows], "last_id": rows[-1].id if rows else 0,
         }
 
 
-def messages_after(handoff_id: int, after: int) -> Optional[dict[str, Any]]:
+def messages_after(handoff_id: int, after: int, lang: str = "it", username: str = "",
+                   supervisor: bool = True) -> Optional[dict[str, Any]]:
     with session_scope() as session:
         handoff = session.get(Handoff, handoff_id)
-        if handoff is None:
+        if handoff is None or not assignment.may_view(handoff, username, supervisor):
             return None
         rows = transcript(session, handoff.conversation_id, after)
-        return {"messages": [_message(r) for r in rows], "last_id": rows[-1].id if rows else after,
+        return {"messages": [_message(r, lang) for r in rows], "last_id": rows[-1].id if rows else after,
                 "status": handoff.status, "assigned_to": handoff.assigned_to}
 
 
-def take(handoff_id: int, agent_username: str) -> tuple[str, str]:
+def take(handoff_id: int, agent_username: str) -> str:
+    """Assign to the agent; the conversation id. ``HandoffConflict("taken")`` when someone was first."""
     with session_scope() as session:
         handoff = service.get_handoff(session, handoff_id)
         if not service.take(session, handoff_id, agent_username):
-            raise HandoffError("taken")
-        return "taken_ok", handoff.conversation_id
+            raise HandoffConflict("taken")
+        return handoff.conversation_id
+
+
+def release(handoff_id: int, username: str, supervisor: bool) -> str:
+    with session_scope() as session:
+        return assignment.release(session, handoff_id, username, supervisor).conversation_id
+
+
+def transfer(handoff_id: int, username: str, target: str, supervisor: bool) -> str:
+    with session_scope() as session:
+        return assignment.transfer(session, handoff_id, username, target, supervisor).conversation_id
 
 
 def reply_target(handoff_id: int, agent_username: str, text: str) -> tuple[str, str]:
@@ -94,8 +143,9 @@ def record_reply(handoff_id: int, agent_username: str, text: str) -> int:
         return int(message.id)
 
 
-def note(handoff_id: int, agent_username: str, text: str) -> str:
+def note(handoff_id: int, agent_username: str, text: str, supervisor: bool = False) -> str:
     with session_scope() as session:
+        assignment.viewable_handoff(session, handoff_id, agent_username, supervisor)
         return service.add_note(session, handoff_id, agent_username, text).conversation_id
 
 
@@ -110,10 +160,10 @@ def close(handoff_id: int, agent_username: str, outcome: str) -> str:
 
 
 def dashboard_html(lang: str) -> Optional[str]:
-    """The KPI dashboard, when the KPI package is installed in this deployment."""
+    """The KPI dashboard's body (shown inside the console frame), when the KPI package is installed."""
     try:
-        from bot.kpi.dashboard import render_dashboard
+        from bot.kpi.dashboard import render_dashboard_body
     except ImportError:
         return None
     with session_scope() as session:
-        return render_dashboard(session, since=None, until=None, lang=lang)
+        return render_dashboard_body(session, since=None, until=None, lang=lang)

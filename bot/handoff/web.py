@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable, Coroutine, Optional
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.handoff import i18n, revocations, service
+from bot.handoff.roles import Role, allows
 from bot.handoff.auth import ConsoleSession, SessionSigner
 from bot.ledger.db import session_scope
 from bot.settings import get_settings
@@ -33,6 +36,48 @@ class AgentInfo:
     username: str
     display_name: str
     language: str
+    role: str = "agent"
+
+    def can(self, needed: Role) -> bool:
+        """Whether this agent's role covers ``needed`` (see ``bot.handoff.roles``)."""
+        return allows(self.role, needed)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    key: str      # i18n key of the label; also the element id ``nav-<key>``
+    path: str     # under BASE_PATH
+    role: Role    # lowest role that sees it
+
+
+# The console's navigation bar, in order. A link is shown only when its page is registered on
+# the blueprint (``set_registered_paths``) and the agent's role covers it, so a deployment
+# without, say, the task inbox shows no dead link.
+NAV: tuple[NavLink, ...] = (
+    NavLink("queue", "/queue", "agent"), NavLink("tasks", "/tasks", "agent"),
+    NavLink("debtors", "/debtors", "agent"), NavLink("dashboard", "/dashboard", "supervisor"),
+    NavLink("outreach", "/outreach", "supervisor"), NavLink("payments", "/payments", "supervisor"),
+    NavLink("audit", "/privacy", "supervisor"), NavLink("privacy", "/privacy", "admin"),
+    NavLink("inbound", "/inbound", "agent"), NavLink("canned", "/canned", "supervisor"),
+    NavLink("agents", "/agents", "supervisor"),
+)
+_registered: set[str] = set()
+
+
+def set_registered_paths(paths: set[str]) -> None:
+    """The console blueprint's GET paths, recorded once the blueprint is built."""
+    _registered.clear()
+    _registered.update(p.rstrip("/") or "/" for p in paths)
+
+
+def nav_links(agent: "AgentInfo | None") -> list[NavLink]:
+    """The links this agent sees; "privacy" replaces "audit" for admins (same page, more on it)."""
+    if agent is None:
+        return []
+    shown = [link for link in NAV if agent.can(link.role) and link.path.split("?")[0] in _registered]
+    if any(link.key == "privacy" for link in shown):
+        shown = [link for link in shown if link.key != "audit"]
+    return shown
 
 
 def signer() -> SessionSigner | None:
@@ -80,6 +125,7 @@ def render(name: str, session: ConsoleSession | None, sign: SessionSigner | None
     for key, ok in FLASH_KEYS:  # codes from the URL become our own wording, or nothing
         if key in ctx:
             ctx[key] = flash_text(lang, ctx[key], ok)
+    ctx.setdefault("nav", nav_links(ctx.get("agent")))
     html = _env.get_template(name).render(
         t=i18n.ui(lang), lang=lang, base=BASE_PATH, session=session,
         csrf=sign.csrf_token(session) if (sign and session) else "", **ctx)
@@ -103,7 +149,21 @@ def add_security_headers(_request: Request, resp: HTTPResponse) -> None:
         resp.headers[name] = value
 
 
+_MAIN = re.compile(r"<main[^>]*>(.*)</main>", re.S)
+
+
+def framed(request: Request, page_html: str, active: str, status: int = 200) -> HTTPResponse:
+    """A page that a console module built as its own document, shown inside the console frame
+    (navigation bar, language switch, stylesheet): its ``<main>`` content in ``page.html``.
+    The module escaped its own content; nothing from the request is added here."""
+    match = _MAIN.search(page_html)
+    body = Markup(match.group(1) if match else page_html)
+    return render("page.html", request.ctx.console_session, request.ctx.signer, status=status, body=body,
+                  agent=request.ctx.agent_info, active=active)
+
+
 def fragment(name: str, session: ConsoleSession, sign: SessionSigner, **ctx: Any) -> str:
+    """A partial template (queue rows, transcript items) for the live streams."""
     return _env.get_template(name).render(t=i18n.ui(session.lang), lang=session.lang, base=BASE_PATH,
                                           session=session, csrf=sign.csrf_token(session), **ctx)
 
@@ -127,17 +187,48 @@ def _load_agent(username: str) -> AgentInfo | None:
         agent = service.find_agent(session, username)
         if agent is None or not agent.active:
             return None
-        return AgentInfo(agent.username, agent.display_name, agent.language)
+        return AgentInfo(agent.username, agent.display_name, agent.language, agent.role or "agent")
 
 
-Handler = Callable[..., Awaitable[HTTPResponse]]
+# A console route: a coroutine answering with a response, or None when it streamed its own
+# (request.respond, server-sent events); the shape Sanic's add_route takes.
+Handler = Callable[..., Coroutine[Any, Any, Optional[HTTPResponse]]]
+
+
+def forbidden(request: Request) -> HTTPResponse:
+    """403 for a logged-in agent whose role does not cover the page: JSON or a translated page."""
+    session = request.ctx.console_session
+    if wants_json(request) or request.method != "GET":
+        return response.json({"ok": False, "code": "forbidden", "message": i18n.message(session.lang, "forbidden")},
+                             status=403)
+    return render("error.html", session, request.ctx.signer, status=403, code="forbidden",
+                  agent=request.ctx.agent_info)
+
+
+def requires(role: Role) -> Callable[[Handler], Handler]:
+    """Route decorator: a logged-in, still-active agent whose role covers ``role``; 403 otherwise.
+
+    Every console route except login, the static files and the index wears it; the role is
+    read from the database on every request, so a changed or disabled account counts at once.
+    POSTs also need the session's CSRF token.
+    """
+
+    def decorate(handler: Handler) -> Handler:
+        guarded = _logged_in(handler, role)
+        guarded.required_role = role  # type: ignore[attr-defined]  # read by the route-coverage test
+        return guarded
+
+    return decorate
 
 
 def agent_required(handler: Handler) -> Handler:
-    """Logged-in, still-active agent; POSTs also need the session's CSRF token."""
+    """Any logged-in agent (the lowest role); kept for modules registered on the console."""
+    return requires("agent")(handler)
 
+
+def _logged_in(handler: Handler, role: Role) -> Handler:
     @functools.wraps(handler)
-    async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+    async def wrapper(request: Request, *args: Any, **kwargs: Any) -> Optional[HTTPResponse]:
         sign = signer()
         if sign is None:
             return response.text("console not configured", status=503)
@@ -153,6 +244,8 @@ def agent_required(handler: Handler) -> Handler:
                 return response.json({"ok": False, "code": "csrf", "message": i18n.message(session.lang, "csrf")},
                                      status=403)
         request.ctx.console_session, request.ctx.agent_info, request.ctx.signer = session, agent, sign
+        if not agent.can(role):
+            return forbidden(request)
         return await handler(request, *args, **kwargs)
 
     return wrapper

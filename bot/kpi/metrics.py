@@ -25,6 +25,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Iterable
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -243,7 +244,9 @@ def _conversations(session: Session, w: Window, splits: Splits) -> tuple[dict[st
         if conv.conversation_id not in handed:
             contained += 1
             splits.add(conv.channel, conv.language, "contained")
-    waits, reasons, unanswered, count = [], defaultdict(int), 0, 0
+    waits: list[float] = []
+    reasons: defaultdict[str, int] = defaultdict(int)
+    unanswered = count = 0
     for h in handoffs:
         if not w.has(h.created_at):
             continue
@@ -287,7 +290,7 @@ def _nps(session: Session, w: Window, splits: Splits) -> dict[str, Any]:
     scores = [r[3] for r in rows]
     months = [r[0].strftime("%Y-%m") for r in rows]
     trend = [{"month": m, "n": s.n, "nps": None if s.nps is None else round(s.nps, 1)}
-             for m, s in sorted(breakdown(months, scores))] if rows else []
+             for m, s in sorted(breakdown(np.asarray(months), np.asarray(scores)))] if rows else []
     return {"overall": summarise(scores).as_dict(), "trend": trend}
 
 
@@ -304,7 +307,7 @@ def compute_kpis(session: Session, *, since: date | None = None, until: date | N
     conv_dims = {c: (ch, lang or attr.of(d)[1]) for c, ch, lang, d in session.execute(
         select(Conversation.conversation_id, Conversation.channel, Conversation.language, Conversation.debtor_id))}
     conversations, handoffs = _conversations(session, w, splits)
-    result = {
+    result: dict[str, Any] = {
         "period": {"since": since, "until": until, "as_of": as_of},
         "recovery": _recovery(session, w, attr, splits),
         "promises": _promises(session, w, ledger, attr, splits),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from stdnum.it import codicefiscale
 
 from bot.ledger.models import (
+    Base,
     ContactPreference, Conversation, Debtor, Dispute, FollowUpTask, Handoff, Invoice, NpsResponse, Payment,
     PaymentPlan, PlanInstalment, PromiseToPay, ReconciliationCase,
 )
@@ -77,7 +78,7 @@ class SimulationResult:
 class _Simulator:
     def __init__(self, session: Session, rng: random.Random, today: date, days: int) -> None:
         self.s, self.rng, self.today, self.days = session, rng, today, days
-        self.rows: dict[type, list[dict]] = {m: [] for m in (Payment, PromiseToPay, Dispute, ReconciliationCase,
+        self.rows: dict[type[Base], list[dict]] = {m: [] for m in (Payment, PromiseToPay, Dispute, ReconciliationCase,
                                                               ContactPreference, Conversation, Handoff)}
         self.plans: list[tuple[PaymentPlan, list[Decimal], list[date]]] = []
         self.nps: list[tuple[NpsResponse, int | None]] = []
@@ -180,7 +181,7 @@ class _Simulator:
             conversation_id=conv_id, channel=channel, reason=reason or rng.choice(HANDOFF_REASONS), language=language,
             priority=10 if reason == "hardship" else 0, status="expired" if expired else "closed",
             assigned_to=None if expired else rng.choice(("giulia", "marco", "sara")), created_at=created,
-            taken_at=taken, closed_at=None if expired else taken + timedelta(minutes=rng.randint(3, 30)),
+            taken_at=taken, closed_at=None if taken is None else taken + timedelta(minutes=rng.randint(3, 30)),
             summary="{}", outcome=None if expired else rng.choice(("plan_agreed", "payment_pause", "resolved"))))
 
     def flush(self) -> None:

@@ -1,6 +1,8 @@
 """Engine and session factory for ``DATABASE_URL`` (SQLite by default, PostgreSQL in production)."""
 from __future__ import annotations
 
+import os
+
 import warnings
 from contextlib import contextmanager
 from functools import lru_cache
@@ -25,7 +27,7 @@ def use_sqlite_pragmas(engine: Engine) -> None:
         return
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
@@ -56,9 +58,34 @@ def is_sqlite_file(url: str | URL) -> bool:
     return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
 
 
+def private_file(path: Path) -> None:
+    """Create ``path`` readable by its owner only (0600), or tighten it if it exists.
+
+    The SQLite file holds tax codes, phone numbers and transcripts; SQLite gives its -wal and
+    -shm files the database file's permissions, so securing this one file covers them.
+
+    An existing file is never opened here: closing any descriptor of a file drops every POSIX
+    lock this process holds on it, including SQLite's. A process that made a second engine
+    after its first connections would then look absent to the others, and the next one to
+    close would checkpoint and delete the WAL under it: its later writes went to an unlinked
+    file nobody else could read, and it stopped seeing theirs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: only a file that did not exist is opened, so no SQLite connection can hold it.
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return
+    except FileExistsError:
+        pass
+    if path.stat().st_mode & 0o077:
+        try:
+            path.chmod(0o600)
+        except PermissionError:  # someone else's file: leave it, SQLite will say if it cannot write
+            pass
+
+
 def make_engine(url: str) -> Engine:
     if is_sqlite_file(url):
-        Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(make_url(url).database))
         engine = create_engine(url, future=True, **sqlite_file_engine_kwargs())
     elif url.startswith("sqlite"):  # in-memory: SQLAlchemy's per-thread pool keeps the one database alive
         engine = create_engine(url, future=True, connect_args=_SQLITE_CONNECT_ARGS)
@@ -89,3 +116,8 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# Session hooks that announce committed changes to other processes (live updates); every
+# process writing through these sessions (Rasa, action server, workers) must have them.
+import bot.channels.live  # noqa: E402,F401

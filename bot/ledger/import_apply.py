@@ -48,6 +48,7 @@ class ImportSummary:
     invoices_unchanged: int = 0
     payments_created: int = 0
     payments_unchanged: int = 0
+    reminders_skipped: int = 0
     instalments_written: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -269,7 +270,8 @@ def _write_instalments(run: _Run, ledger: ParsedLedger, old_invoices: dict[str, 
     for row in sorted(_load(session, [c.invoice_id, c.number, c.due_date, c.amount], c.invoice_id, wanted),
                       key=lambda r: (r.invoice_id, r.number)):
         held.setdefault(row.invoice_id, []).append((row.due_date, Decimal(row.amount)))
-    new_rows, cleared = [], []
+    new_rows: list[Any] = []
+    cleared: list[Any] = []
     for key, rec in ledger.invoices.items():
         invoice_id = ids[key]
         old = held.get(invoice_id, [])
@@ -306,7 +308,8 @@ def _write_payments(run: _Run, ledger: ParsedLedger, old_invoices: dict[str, Any
     paid: dict[int, Decimal] = {}
     for r in existing:
         paid[r.invoice_id] = paid.get(r.invoice_id, Decimal("0")) + Decimal(r.amount)
-    new_rows, last_row = [], {}
+    new_rows: list[dict[str, Any]] = []
+    last_row = {}
     for rec in ledger.payments:
         invoice_id = invoice_ids[rec.number_key]
         last_row[invoice_id] = rec
@@ -328,4 +331,12 @@ def _write_payments(run: _Run, ledger: ParsedLedger, old_invoices: dict[str, Any
     for batch in _chunks(new_rows, BATCH):
         session.execute(insert(Payment), list(batch))
     summary.payments_created = len(new_rows)
+    # The same consequences as any other payment: instalments, plans, promises, reminders.
+    booked: dict[int, Decimal] = {}
+    for row in new_rows:
+        booked[row["invoice_id"]] = booked.get(row["invoice_id"], Decimal("0")) + row["amount"]
+    from bot.payments.apply import settle_booked  # payments builds on the ledger, not the reverse
+
+    settled = settle_booked(session, booked, actor="import")
+    summary.reminders_skipped = settled.cancelled_reminders
 

@@ -209,8 +209,11 @@ def choose_formats(table: Table, columns: dict[str, int], amount_columns: tuple[
         vote = amount_vote(cell)
         if vote and votes[vote] is None:
             votes[vote] = (line, cell)
-    day_first = [(line, cell, date_vote(cell)) for line, cell in
-                 _cells(table, [columns[c] for c in date_columns if c in columns]) if date_vote(cell)]
+    day_first: list[tuple[int, Any, tuple[int, int]]] = []
+    for line, cell in _cells(table, [columns[c] for c in date_columns if c in columns]):
+        parts = date_vote(cell)
+        if parts is not None:
+            day_first.append((line, cell, parts))
     if day_first and votes["it"] is None:
         votes["it"] = day_first[0][:2]
     if votes["it"] and votes["standard"]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from bot.ledger import import_fields as fields
 from bot.ledger.import_fields import FieldError
@@ -243,7 +243,8 @@ def _debtor(row: _Row) -> DebtorRecord | None:
     language = row.get("language", fields.language)
     if _BAD in (ref, name, tax, phone, email, language):
         return None
-    return DebtorRecord(tax[0] if by_code else ref, " ".join(name.split()), tax[0], tax[1], phone, email, language,
+    # A present debtor_ref column is required, so ``ref`` is a string here.
+    return DebtorRecord(cast(str, tax[0] if by_code else ref), " ".join(name.split()), tax[0], tax[1], phone, email, language,
                         row.where, ref_from_tax_code=by_code)
 
 

@@ -135,7 +135,6 @@ def import_records(session: Session, invoices: Iterable[Mapping[str, Any]],
                    today: date | None = None, source: str = "records", actor: str = "import") -> ImportSummary:
     """The same import from in-memory rows (column name → value), e.g. the demo ledger."""
     invoice_table = _table(f"{source}[invoices]", INVOICE_COLUMNS, invoices)
-    payment_table = _table(f"{source}[payments]", PAYMENT_COLUMNS, payments)
-    if not payment_table.rows:
-        payment_table = None
+    payments_read = _table(f"{source}[payments]", PAYMENT_COLUMNS, payments)
+    payment_table = payments_read if payments_read.rows else None
     return _import_tables(session, invoice_table, payment_table, creditor_id, today or date.today(), actor)

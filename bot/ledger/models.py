@@ -13,9 +13,21 @@ from sqlalchemy import (
     Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import registry, relationship
+from sqlalchemy.orm.decl_api import DeclarativeMeta
 
-Base = declarative_base()
+_registry = registry()
+
+
+class Base(metaclass=DeclarativeMeta):
+    """Declarative base of every table, written as a class (not ``declarative_base()``) so
+    the type checker sees the models as classes."""
+
+    __abstract__ = True
+    registry = _registry
+    metadata = _registry.metadata
+    __init__ = _registry.constructor
+
 Money = Numeric(12, 2, asdecimal=True)
 DEFAULT_CREDITOR = "default"
 
@@ -131,6 +143,8 @@ class Dispute(Base):
     creditor_id = _creditor()
     invoice_id = Column(Integer, ForeignKey("invoices.id"), nullable=False, index=True)
     reason = Column(Text, nullable=False)
+    # not_mine | amount_wrong | not_received | cancelled | other (bot.dialogue.choices)
+    category = Column(String(16), nullable=False, default="other", server_default="other")
     status = Column(String(16), nullable=False, default="open")  # open|upheld|rejected
     conversation_id = Column(String(128), nullable=True)
     respond_by = Column(Date, nullable=True)
@@ -262,6 +276,7 @@ class Agent(Base):
     language = Column(String(2), nullable=False, default="it")
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime, nullable=False, default=_now)
+    role = Column(String(16), nullable=False, default="agent", server_default="agent")  # bot.handoff.roles
 
 
 class AuditLog(Base):

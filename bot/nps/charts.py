@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from typing import Sequence
+from typing import Callable, Sequence
+
+from bot.nps.labels import fmt_num
 
 PALETTE = ("#2f6f9f", "#e07b39", "#4c9a5f", "#b5485d", "#7a5ea8", "#c9a227", "#3b9ab2", "#8c6d46")
 GOOD, NEUTRAL, BAD = "#4c9a5f", "#c9a227", "#b5485d"
@@ -22,16 +24,41 @@ class Bar:
     color: str = PALETTE[0]
 
 
-def _fmt(value: float, decimals: int) -> str:
-    return f"{value:,.{decimals}f}"
+def _fmt(value: float, decimals: int, lang: str) -> str:
+    return fmt_num(float(value), decimals, lang)
+
+
+def _wrap(label: str, width: int) -> list[str]:
+    """At most two lines of at most ``width`` characters, broken between words; an ellipsis
+    only when even two lines cannot hold the label (the full text stays in the tooltip)."""
+    words, lines, current = label.split(), [], ""
+    for word in words:
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    lines.append(current)
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+    if len(lines[-1]) > width:
+        lines[-1] = lines[-1][: width - 1] + "…"
+    return lines
 
 
 def bar_chart(bars: Sequence[Bar], *, title: str = "", width: int = 560, decimals: int = 0,
-              suffix: str = "", signed: bool = False) -> str:
-    """Horizontal bars; ``signed`` draws a zero axis in the middle (for NPS, -100..100)."""
+              suffix: str = "", signed: bool = False, lang: str = "it", label_w: int = 170,
+              number: Callable[[float], str] | None = None) -> str:
+    """Horizontal bars; ``signed`` draws a zero axis in the middle (for NPS, -100..100).
+
+    Labels wrap on two lines within ``label_w`` pixels rather than being cut; ``number``
+    formats the values (default: ``decimals`` decimals in ``lang``'s locale)."""
+    fmt = number or (lambda v: _fmt(v, decimals, lang))
     if not bars:
         return f'<p class="empty">{escape(title)}: —</p>'
-    row, label_w, pad = 26, 170, 8
+    chars = max(10, label_w // 6)
+    wrapped = [_wrap(b.label, chars) for b in bars]
+    row, pad = (36 if any(len(w) > 1 for w in wrapped) else 26), 8
     height = row * len(bars) + (24 if title else 4)
     top = 22 if title else 2
     plot_w = width - label_w - 110
@@ -48,22 +75,26 @@ def bar_chart(bars: Sequence[Bar], *, title: str = "", width: int = 560, decimal
         y = top + i * row
         length = abs(bar.value) * scale
         x = zero_x - length if (signed and bar.value < 0) else zero_x
-        parts.append(f'<text x="{label_w - pad}" y="{y + 16}" text-anchor="end" class="chart-label">'
-                     f'{escape(bar.label[:28])}</text>')
+        lines = wrapped[i]
+        first_y = y + row / 2 + 4 - (6 if len(lines) > 1 else 0)
+        spans = "".join(f'<tspan x="{label_w - pad}" y="{first_y + 12 * j:.1f}">{escape(line)}</tspan>'
+                        for j, line in enumerate(lines))
+        parts.append(f'<text text-anchor="end" class="chart-label">{spans}</text>')
         parts.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{max(length, 1):.1f}" height="{row - 8}" '
-                     f'fill="{escape(bar.color)}"><title>{escape(bar.label)}: {_fmt(bar.value, decimals)}{escape(suffix)}'
-                     f'</title></rect>')
+                     f'fill="{escape(bar.color)}"><title>{escape(bar.label)}: {fmt(bar.value)}'
+                     f'{escape(suffix)}</title></rect>')
         text_x = (zero_x + plot_w / 2 if signed else label_w + length) + pad
         note = f" ({escape(bar.note)})" if bar.note else ""
-        parts.append(f'<text x="{text_x:.1f}" y="{y + 16}" class="chart-value">'
-                     f'{_fmt(bar.value, decimals)}{escape(suffix)}{note}</text>')
+        parts.append(f'<text x="{text_x:.1f}" y="{y + row / 2 + 4:.1f}" class="chart-value">'
+                     f'{fmt(bar.value)}{escape(suffix)}{note}</text>')
     if signed:
         parts.append(f'<line x1="{zero_x}" y1="{top}" x2="{zero_x}" y2="{height}" stroke="#555" stroke-width="1"/>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def stacked_bar(segments: Sequence[tuple[str, float, str]], *, title: str = "", width: int = 560) -> str:
+def stacked_bar(segments: Sequence[tuple[str, float, str]], *, title: str = "", width: int = 560,
+                lang: str = "it") -> str:
     """One 100% bar split into labelled segments, e.g. detractors/passives/promoters."""
     total = sum(v for _, v, _ in segments)
     if total <= 0:
@@ -79,20 +110,23 @@ def stacked_bar(segments: Sequence[tuple[str, float, str]], *, title: str = "", 
         w = width * value / total
         share = 100 * value / total
         parts.append(f'<rect x="{x:.1f}" y="{top}" width="{w:.1f}" height="22" fill="{escape(color)}">'
-                     f'<title>{escape(label)}: {share:.1f}%</title></rect>')
+                     f'<title>{escape(label)}: {_fmt(share, 1, lang)}%</title></rect>')
         if w > 60:
-            parts.append(f'<text x="{x + 4:.1f}" y="{top + 15}" class="chart-inbar">{escape(label)} {share:.0f}%</text>')
+            parts.append(f'<text x="{x + 4:.1f}" y="{top + 15}" class="chart-inbar">{escape(label)} {_fmt(share, 0, lang)}%</text>')
         x += w
     parts.append("</svg>")
     return "".join(parts)
 
 
 def line_chart(points: Sequence[tuple[str, float | None]], *, title: str = "", width: int = 560,
-               height: int = 200, y_min: float = -100, y_max: float = 100, suffix: str = "") -> str:
-    """A line over labelled x points (months); ``None`` values leave a gap."""
+               height: int = 200, y_min: float = -100, y_max: float = 100, suffix: str = "",
+               lang: str = "it") -> str:
+    """A line over labelled x points (months); ``None`` values leave a gap (e.g. a month with
+    too few answers, which would otherwise plot as a cliff)."""
     if not any(v is not None for _, v in points):
         return f'<p class="empty">{escape(title)}: —</p>'
-    left, right, top, bottom = 44, 12, 24 if title else 8, 28
+    # The right margin leaves room for the last month's label, centred on its point.
+    left, right, top, bottom = 44, 36, 24 if title else 8, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     span = (y_max - y_min) or 1.0
     step = plot_w / max(len(points) - 1, 1)
@@ -122,7 +156,7 @@ def line_chart(points: Sequence[tuple[str, float | None]], *, title: str = "", w
             continue
         segment.append(f"{x:.1f},{y_of(value):.1f}")
         parts.append(f'<circle cx="{x:.1f}" cy="{y_of(value):.1f}" r="3" fill="{PALETTE[0]}">'
-                     f'<title>{escape(label)}: {value:.1f}{escape(suffix)}</title></circle>')
+                     f'<title>{escape(label)}: {_fmt(value, 1, lang)}{escape(suffix)}</title></circle>')
     if len(segment) > 1:
         parts.append(f'<polyline fill="none" stroke="{PALETTE[0]}" stroke-width="2" points="{" ".join(segment)}"/>')
     parts.append("</svg>")

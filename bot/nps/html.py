@@ -4,8 +4,10 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from bot.nps.charts import BAD, GOOD, NEUTRAL, PALETTE, Bar, bar_chart, line_chart, nps_color, stacked_bar
-from bot.nps.page import card, fmt_num, page, table
+from bot.nps.charts import BAD, GOOD, NEUTRAL, Bar, bar_chart, line_chart, nps_color, stacked_bar
+from bot.nps.labels import day_label, fmt_num, label, month_label
+from bot.nps.page import card, page, table
+from bot.nps.theme_rows import SMALL_SAMPLE
 
 LABELS: dict[str, dict[str, Any]] = {
     "it": {
@@ -19,12 +21,14 @@ LABELS: dict[str, dict[str, Any]] = {
         "no_themes": "Troppo pochi commenti per individuare temi; ecco quelli ricevuti.",
         "no_drivers": "Nessun tema è associato ai detrattori più della media.", "with_text": "Con commento",
         "unthemed": "Commenti senza tema", "key": "Valore", "nps_rest": "NPS altri commenti",
-        "of_detractors": "dei commenti dei detrattori", "terms": "Parole chiave",
+        "of_detractors": "Quota dei commenti dei detrattori", "terms": "Parole chiave",
         "effect": "Lo cita il {det}% dei detrattori e il {pro}% dei promotori; NPS di chi lo cita {nps}; "
                   "senza questi commenti l'NPS sarebbe {without}.",
-        "small": "meno di 30 risposte: dato indicativo",
-        "polarity": {"negative": "soprattutto critiche", "positive": "soprattutto apprezzamenti",
-                     "neutral": "opinioni miste"},
+        "small": "meno di 30 risposte: dato indicativo", "small_short": "n < 30",
+        "theme_trend": "Quota dei commenti del mese che ne parlano (%)",
+        "trend_gap": "I mesi con meno di 30 risposte non sono tracciati.", "note": "Nota",
+        "lift_help": "Incidenza detrattori: quante volte un commento del tema viene da un detrattore "
+                     "rispetto ai commenti in generale (×1,00 = come la media).",
     },
     "en": {
         "title": "Collection experience NPS report", "period": "Period", "source": "Source",
@@ -37,11 +41,14 @@ LABELS: dict[str, dict[str, Any]] = {
         "no_themes": "Too few comments to find themes; here are the ones received.",
         "no_drivers": "No theme is linked to detractors more than average.", "with_text": "With a comment",
         "unthemed": "Comments without a theme", "key": "Value", "nps_rest": "NPS of other comments",
-        "of_detractors": "of detractors' comments", "terms": "Key words",
+        "of_detractors": "Share of detractors' comments", "terms": "Key words",
         "effect": "{det}% of detractors mention it vs {pro}% of promoters; NPS among those who mention it {nps}; "
                   "without these comments NPS would be {without}.",
-        "small": "fewer than 30 answers: indicative only",
-        "polarity": {"negative": "mostly complaints", "positive": "mostly praise", "neutral": "mixed opinions"},
+        "small": "fewer than 30 answers: indicative only", "small_short": "n < 30",
+        "theme_trend": "Share of the month's comments mentioning it (%)",
+        "trend_gap": "Months with fewer than 30 answers are not plotted.", "note": "Note",
+        "lift_help": "Detractor lift: how much more often a comment on the theme comes from a detractor "
+                     "than comments in general do (×1.00 = average).",
     },
 }
 
@@ -50,7 +57,7 @@ def _headline(report: dict[str, Any], t: dict[str, str], lang: str) -> str:
     o = report["overall"]
     ci = f"{fmt_num(o['ci95_low'], 0, lang)} … {fmt_num(o['ci95_high'], 0, lang)}" if o["n"] else "—"
     cards = [
-        card(t["nps"], fmt_num(o["nps"], 0, lang), f"{t['ci']}: {ci}"),
+        card(t["nps"], _signed(o["nps"], lang), f"{t['ci']}: {ci}"),
         card(t["responses"], fmt_num(o["n"], 0, lang)),
         card(t["promoters"], f"{fmt_num(o['promoters_pct'], 1, lang)}%"),
         card(t["passives"], f"{fmt_num(o['passives_pct'], 1, lang)}%"),
@@ -59,27 +66,43 @@ def _headline(report: dict[str, Any], t: dict[str, str], lang: str) -> str:
         card(t["with_text"], fmt_num(report["comments"]["with_text"], 0, lang)),
     ]
     split = stacked_bar([(t["detractors"], o["detractors"], BAD), (t["passives"], o["passives"], NEUTRAL),
-                         (t["promoters"], o["promoters"], GOOD)], title=t["distribution"], width=1000)
+                         (t["promoters"], o["promoters"], GOOD)], title=t["distribution"], width=1000,
+                         lang=lang)
     hist = report["histogram"]
     hist_bars = [Bar(str(s), hist[s], color=BAD if s <= 6 else NEUTRAL if s <= 8 else GOOD) for s in range(11)]
-    trend = [(row["key"], row["nps"]) for row in sorted(report["by"]["month"], key=lambda r: r["key"])]
+    trend = [(month_label(row["key"], lang), None if row["n"] < SMALL_SAMPLE else row["nps"])
+             for row in sorted(report["by"]["month"], key=lambda r: r["key"])]
+    gap = any(row["n"] < SMALL_SAMPLE for row in report["by"]["month"])
+    note = f'<p class="muted">{escape(t["trend_gap"])}</p>' if gap else ""
     return (f'<div class="cards">{"".join(cards)}</div><div class="panel">{split}</div>'
-            f'<div class="grid"><div class="panel">{bar_chart(hist_bars, title=t["scores"])}</div>'
-            f'<div class="panel">{line_chart(trend, title=t["trend"] + " (NPS)")}</div></div>')
+            f'<div class="grid"><div class="panel">{bar_chart(hist_bars, title=t["scores"], lang=lang)}</div>'
+            f'<div class="panel">{line_chart(trend, title=t["trend"] + " (NPS)", lang=lang)}{note}</div></div>')
 
 
 def _dimension(report: dict[str, Any], dim: str, t: dict[str, str], lang: str) -> str:
     rows = report["by"][dim]
     if dim == "month":
         rows = sorted(rows, key=lambda r: r["key"])
-    bars = [Bar(r["key"], r["nps"] or 0.0, note=f"n={r['n']}", color=nps_color(r["nps"])) for r in rows[:15]]
-    chart = bar_chart(bars, title=f"{t['by']} {t[dim]}", signed=True)
-    data = [(r["key"], r["n"], fmt_num(r["nps"], 1, lang),
+    bars = [Bar(label(dim, r["key"], lang), r["nps"] or 0.0, note=_n_note(r["n"], lang), color=nps_color(r["nps"]))
+            for r in rows[:15]]
+    chart = bar_chart(bars, title=f"{t['by']} {t[dim]}", signed=True, lang=lang)
+    data = [(label(dim, r["key"], lang) + (f" ({t['small_short']})" if r["n"] < SMALL_SAMPLE else ""),
+             fmt_num(r["n"], 0, lang), fmt_num(r["nps"], 1, lang),
              f"{fmt_num(r['ci95_low'], 0, lang)} … {fmt_num(r['ci95_high'], 0, lang)}",
              f"{fmt_num(r['promoters_pct'], 1, lang)}%", f"{fmt_num(r['passives_pct'], 1, lang)}%",
              f"{fmt_num(r['detractors_pct'], 1, lang)}%", fmt_num(r["mean_score"], 2, lang)) for r in rows]
     headers = (t[dim], t["responses"], t["nps"], t["ci"], t["promoters"], t["passives"], t["detractors"], t["mean"])
-    return f'<div class="panel">{chart}{table(headers, data)}</div>'
+    small = f'<p class="muted">{escape(t["small_short"])}: {escape(t["small"])}</p>' \
+        if any(r["n"] < SMALL_SAMPLE for r in rows) else ""
+    return f'<div class="panel">{chart}{table(headers, data)}{small}</div>'
+
+
+def _n_note(n: int, lang: str) -> str:
+    return f"n={fmt_num(n, 0, lang)}" + (" ⚠" if n < SMALL_SAMPLE else "")
+
+
+def _name(item: dict[str, Any], lang: str) -> str:
+    return item.get("names", {}).get(lang) or item["name"]
 
 
 def _signed(value: Any, lang: str) -> str:
@@ -90,28 +113,41 @@ def _signed(value: Any, lang: str) -> str:
     return ("−" if value < 0 else "+") + text if round(value) != 0 else "0"
 
 
+def _theme_trend(th: dict[str, Any], t: dict[str, str], lang: str) -> str:
+    points = [(month_label(p["month"], lang), None if p["small_sample"] else p["share_pct"]) for p in th.get("trend", [])]
+    if len(points) < 2 or all(v is None for _, v in points):
+        return ""
+    peak = max(v for _, v in points if v is not None)
+    return line_chart(points, title=t["theme_trend"], width=520, height=150, y_min=0,
+                      y_max=max(10.0, round(peak * 1.2 + 0.5)), suffix="%", lang=lang)
+
+
 def _themes(report: dict[str, Any], t: dict[str, str], lang: str) -> str:
     if not report["themes"]:
         quotes = "".join(f"<blockquote>{escape(v)}</blockquote>" for v in report.get("verbatims", []))
         return f'<p class="muted">{escape(t["no_themes"])}</p>{quotes}'
-    bars = [Bar(th["name"], th["size"], note=f"NPS {fmt_num(th['nps'], 0, lang)}", color=PALETTE[i % len(PALETTE)])
-            for i, th in enumerate(report["themes"])]
-    nps_bars = [Bar(th["name"], th["nps"] or 0.0, color=nps_color(th["nps"])) for th in report["themes"]]
-    parts = [f'<div class="grid"><div class="panel">{bar_chart(bars, title=t["size"])}</div>'
-             f'<div class="panel">{bar_chart(nps_bars, title=t["nps"], signed=True)}</div></div>']
-    for th in report["themes"]:
+    themes = report["themes"]
+    bars = [Bar(_name(th, lang), th["size"], note=f"NPS {_signed(th['nps'], lang)}",
+                color=BAD if th.get("polarity") == "negative" else GOOD if th.get("polarity") == "positive" else NEUTRAL)
+            for th in themes]
+    nps_bars = [Bar(_name(th, lang), th["nps"] or 0.0, note=_n_note(th["size"], lang), color=nps_color(th["nps"]))
+                for th in themes]
+    parts = [f'<div class="panel">{bar_chart(bars, title=t["size"], width=1000, label_w=420, lang=lang)}</div>'
+             f'<div class="panel">{bar_chart(nps_bars, title=t["nps"], signed=True, width=1000, label_w=420, lang=lang)}'
+             f'</div>']
+    for th in themes:
         tags = "".join(f'<span class="tag">{escape(term)}</span>' for term in th["terms"])
         quotes = "".join(f"<blockquote>{escape(v)}</blockquote>" for v in th["verbatims"])
         effect = t["effect"].format(det=fmt_num(th.get("detractors_mentioning_pct"), 0, lang),
                                     pro=fmt_num(th.get("promoters_mentioning_pct"), 0, lang),
                                     nps=_signed(th["nps"], lang), without=_signed(th.get("nps_without"), lang))
-        mood = t["polarity"].get(th.get("polarity", ""), "")
         small = f' · <strong>{escape(t["small"])}</strong>' if th.get("small_sample") else ""
         parts.append(
-            f'<div class="theme"><h3>{escape(th["name"])}</h3><div>{tags}</div>'
+            f'<div class="theme"><h3>{escape(_name(th, lang))}</h3>'
             f'<p>{escape(effect)}</p>'
             f'<p class="muted">{escape(t["size"])}: {fmt_num(th["size"], 0, lang)} ({fmt_num(th["share_pct"], 1, lang)}%)'
-            f' · {escape(t["mean"])}: {fmt_num(th["mean_score"], 1, lang)} · {escape(mood)}{small}</p>'
+            f' · {escape(t["mean"])}: {fmt_num(th["mean_score"], 1, lang)}{small}</p>'
+            f'{_theme_trend(th, t, lang)}<div class="muted">{escape(t["terms"])}: {tags}</div>'
             f'<div class="muted">{escape(t["examples"])}</div>{quotes}</div>')
     parts.append(f'<p class="muted">{escape(t["unthemed"])}: {fmt_num(report["unthemed"], 0, lang)}</p>')
     return "".join(parts)
@@ -121,14 +157,24 @@ def _drivers(report: dict[str, Any], t: dict[str, str], lang: str) -> str:
     drivers = report["drivers"]
     if not drivers:
         return f'<p class="muted">{escape(t["no_drivers"] if report["themes"] else "—")}</p>'
-    bars = [Bar(d["name"], d["share_of_detractor_comments_pct"], note=f"×{fmt_num(d['lift'], 2, lang)}", color=BAD)
-            for d in drivers]
-    rows = [(d["name"], d["detractors"], f"×{fmt_num(d['lift'], 2, lang)}",
-             f"{fmt_num(d['share_of_detractor_comments_pct'], 1, lang)}%", fmt_num(d["nps"], 0, lang),
-             fmt_num(d["nps_rest"], 0, lang)) for d in drivers]
+    bars = [Bar(_name(d, lang), d["share_of_detractor_comments_pct"], note=f"×{fmt_num(d['lift'], 2, lang)}",
+                color=BAD) for d in drivers]
+    rows = [(_name(d, lang) + (f" ({t['small_short']})" if d.get("small_sample") else ""),
+             fmt_num(d["detractors"], 0, lang), f"×{fmt_num(d['lift'], 2, lang)}",
+             f"{fmt_num(d['share_of_detractor_comments_pct'], 1, lang)}%", _signed(d["nps"], lang),
+             _signed(d["nps_rest"], lang)) for d in drivers]
     headers = ("", t["detractors"], t["lift"], t["of_detractors"], t["nps"], t["nps_rest"])
-    return (f'<div class="panel">{bar_chart(bars, title=t["of_detractors"], suffix="%", decimals=1)}'
-            f'{table(headers, rows)}</div>')
+    chart = bar_chart(bars, title=t["of_detractors"] + " (%)", suffix="%", decimals=1, width=1000, label_w=420,
+                      lang=lang)
+    return (f'<div class="panel">{chart}{table(headers, rows)}'
+            f'<p class="muted">{escape(t["lift_help"])}</p></div>')
+
+
+def themes_section(report: dict[str, Any], lang: str = "it") -> str:
+    """What drives detractors and the themes, as one block (the console dashboard embeds it)."""
+    t = LABELS.get(lang, LABELS["en"])
+    return (f"<h2>{escape(t['drivers'])}</h2>{_drivers(report, t, lang)}"
+            f"<h2>{escape(t['themes'])}</h2>{_themes(report, t, lang)}")
 
 
 def render_report(report: dict[str, Any], lang: str = "it") -> str:
@@ -136,8 +182,8 @@ def render_report(report: dict[str, Any], lang: str = "it") -> str:
     period = report["period"]
     body = [
         f"<h1>{escape(t['title'])}</h1>",
-        f'<p class="muted">{escape(t["period"])}: {escape(str(period["from"] or "—"))} → '
-        f'{escape(str(period["to"] or "—"))} · {escape(t["source"])}: {escape(report["source"])}</p>',
+        f'<p class="muted">{escape(t["period"])}: {escape(day_label(period["from"], lang))} → '
+        f'{escape(day_label(period["to"], lang))} · {escape(t["source"])}: {escape(report["source"])}</p>',
         _headline(report, t, lang),
         f"<h2>{escape(t['drivers'])}</h2>", _drivers(report, t, lang),
         f"<h2>{escape(t['themes'])}</h2>", _themes(report, t, lang),

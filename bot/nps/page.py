@@ -4,6 +4,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any, Sequence
 
+from bot.nps.labels import fmt_num  # noqa: F401  (re-exported: the dashboard formats with it)
+
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;background:#f6f7f9}
 main{max-width:1100px;margin:0 auto;padding:24px}
@@ -18,24 +20,12 @@ table{border-collapse:collapse;width:100%;font-size:.9rem;background:#fff}
 th,td{border-bottom:1px solid #eee;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#f0f2f5;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 blockquote{margin:4px 0;padding:4px 10px;border-left:3px solid #ccd;color:#333;background:#fafbfc;font-size:.9rem}
-.chart-title{font-weight:600;font-size:13px}.chart-label{font-size:11px;fill:#444}
+.chart{max-width:100%;height:auto}.chart-title{font-weight:600;font-size:13px}.chart-label{font-size:11px;fill:#444}
 .chart-value{font-size:11px;fill:#222}.chart-inbar{font-size:11px;fill:#fff}.empty{color:#888}
 .theme{background:#fff;border:1px solid #e2e4e8;border-radius:8px;padding:10px 14px;margin:10px 0}
 .tag{display:inline-block;background:#eef2f7;border-radius:10px;padding:1px 8px;margin:1px;font-size:.8rem}
 .bad{color:#b5485d}.good{color:#4c9a5f}
 """
-
-
-def fmt_num(value: Any, decimals: int = 1, lang: str = "it") -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, int):
-        text = f"{value:,}"
-    else:
-        text = f"{float(value):,.{decimals}f}"
-    if lang == "it":  # Italian groups with dots and uses a decimal comma
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
 
 
 def card(label: str, value: str, hint: str = "") -> str:

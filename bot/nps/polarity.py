@@ -75,11 +75,17 @@ def opinion_words() -> frozenset[str]:
 
 def text_polarity(text: str) -> float:
     """Signed opinion strength of ``text``: > 0 praise, < 0 complaint, 0 none found."""
+    return folded_polarity(fold(text))
+
+
+def folded_polarity(folded: str) -> float:
+    """``text_polarity`` of a text already passed through ``fold`` (the report folds each
+    distinct answer once and reads subject and opinion from the same string)."""
     lexicon = _lexicon()
     total = 0.0
     weight = 1.0
     negate_left = 0
-    for word in _WORD.findall(fold(text).replace("'", " ").replace("’", " ")):
+    for word in _WORD.findall(folded):
         if word in _CONTRAST:
             weight = 1.6       # what follows "ma"/"but" is what the debtor means
             negate_left = 0

@@ -142,6 +142,21 @@ CLOSINGS = {"+": {"it": ("", "", "Grazie!", "Lo consiglierei.", "Ottimo lavoro."
                   "en": ("", "", "Thanks!", "I would recommend it.", "Great job.", "Keep it up.")},
             "-": {"it": ("", "", "Deluso.", "Da migliorare.", "Non lo consiglierei.", "Peccato."),
                   "en": ("", "", "Disappointed.", "Needs work.", "Would not recommend.", "Shame.")}}
+# Circumstances people add ("per la fattura di marzo", "after 3 reminders"): they make answers
+# as varied as real ones (a bench set of a few thousand repeated strings would flatter the
+# per-distinct-text caches) without changing what the answer is about.
+CONTEXTS = {
+    "it": ("per la fattura di {month}", "per {amount} euro", "dopo {n} giorni", "dopo {n} solleciti",
+           "per una bolletta di {amount} euro", "già a {month}", "nella pratica di {month}", "in {n} minuti",
+           "dal {day} {month}", "per un debito di {amount} euro", "con {n} fatture aperte", "la settimana del {day}"),
+    "en": ("for the {month} invoice", "for {amount} euros", "after {n} days", "after {n} reminders",
+           "on a bill of {amount} euros", "back in {month}", "since {day} {month}", "in {n} minutes",
+           "for a debt of {amount} euros", "with {n} open invoices", "in the week of the {day}th"),
+}
+MONTHS = {"it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
+                 "ottobre", "novembre", "dicembre"),
+          "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                 "October", "November", "December")}
 JOINERS = {"it": (" e ", ", inoltre ", ". Anche ", "; però "), "en": (" and ", ", also ", ". Also ", "; but ")}
 
 # Which themes a score tends to talk about: detractors complain about pressure and rigidity.
@@ -181,6 +196,10 @@ def make_comment(rng: random.Random, score: int, lang: str) -> Comment:
         if second != first:
             themes.append(second)
             text += rng.choice(JOINERS[lang]) + _clause(rng, second, lang, polarity)
+    if rng.random() < 0.92:
+        context = rng.choice(CONTEXTS[lang]).format(month=rng.choice(MONTHS[lang]), amount=rng.randint(20, 4000),
+                                                    n=rng.randint(2, 60), day=rng.randint(1, 28))
+        text += (", " if rng.random() < 0.5 else " ") + context
     opener = rng.choice(OPENERS[lang])
     text = f"{opener} {text}" if opener else text
     text = text[0].upper() + text[1:]

@@ -8,16 +8,12 @@ surface word of each stem, so readers never see a truncated stem.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-_FOLD = str.maketrans({
-    "à": "a", "á": "a", "â": "a", "ä": "a", "è": "e", "é": "e", "ê": "e", "ë": "e", "ì": "i", "í": "i",
-    "î": "i", "ï": "i", "ò": "o", "ó": "o", "ô": "o", "ö": "o", "ù": "u", "ú": "u", "û": "u", "ü": "u",
-    "ç": "c", "’": " ", "'": " ", "`": " ",
-})
 TOKEN = re.compile(r"[a-z]{3,}")
 _STOPWORD_DIR = Path(__file__).with_name("stopwords")
 _LEXICON = Path(__file__).with_name("lexicon.txt")
@@ -25,7 +21,17 @@ _VOWELS = "aeiou"
 
 
 def fold(text: str) -> str:
-    return text.lower().translate(_FOLD)
+    """Lower case, accents off, apostrophes as spaces ("L'Operatrice è" -> "l operatrice e").
+
+    ``str.translate`` with a dict walks a non-ASCII string one character at a time in Python
+    objects; decomposing (NFKD) and dropping the combining marks is done in C and is several
+    times faster on a million answers. Only letters a-z make tokens, so nothing else is lost."""
+    low = text.lower()
+    if "'" in low or "’" in low or "`" in low:
+        low = low.replace("'", " ").replace("’", " ").replace("`", " ")
+    if low.isascii():
+        return low
+    return unicodedata.normalize("NFKD", low).encode("ascii", "ignore").decode("ascii")
 
 
 @lru_cache(maxsize=1)

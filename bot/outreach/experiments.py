@@ -93,4 +93,5 @@ def variant_report(session: Session, days: int = 14) -> list[VariantStats]:
         counts[0] += 1
         counts[1] += _replied(session, msg, days)
         counts[2] += _paid(session, msg, days)
-    return [VariantStats(step, variant, *counts, days=days) for (step, variant), counts in sorted(groups.items())]
+    return [VariantStats(step, variant, sent=c[0], replied=c[1], paid_within=c[2], days=days)
+            for (step, variant), c in sorted(groups.items())]

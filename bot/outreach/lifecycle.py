@@ -128,7 +128,8 @@ def catch_ups(session: Session, creditor_id: str, day: date, config: OutreachCon
         if debtor_id in open_contacted:
             continue
         past_end = closing is not None and (day - ref).days > closing.last_offset
-        out.append(DueStep(closing if past_end else config.catch_up, invoice_subject(inv, ref), day))
+        step = closing if closing is not None and past_end else config.catch_up
+        out.append(DueStep(step, invoice_subject(inv, ref), day))
     return out
 
 

@@ -135,7 +135,8 @@ def build_row(session: Session, item: DueStep, day: date, now: datetime, config:
                                                                          item.step.every_days))
     reason = reason or cap_reason(facts.other_send_days(session, debtor.id, row.send_on), row.send_on, config)
     choice = choose_channel(facts.reachability(session, debtor, now), item.step.template, config, available_channels)
-    if choice.channel in ("whatsapp", "sms") and facts.is_first_contact(session, choice.channel, choice.address):
+    if choice.channel in ("whatsapp", "sms") and choice.address \
+            and facts.is_first_contact(session, choice.channel, choice.address):
         row.template = "first_contact"
         choice = choose_channel(facts.reachability(session, debtor, now), "first_contact", config, available_channels)
     reason = reason or choice.reason

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Collection, Mapping
+from typing import TYPE_CHECKING, Any, Collection, Mapping
+
+if TYPE_CHECKING:  # the planner imports this module; only the type alias goes the other way
+    from bot.outreach.planner import Scorer
 
 import joblib
 import numpy as np
@@ -23,6 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sqlalchemy import select
+from sqlalchemy.sql import Select
 from sqlalchemy.orm import Session
 
 from bot.ledger.models import DEFAULT_CREDITOR, Conversation, Debtor, Invoice, Payment, PaymentPlan, PromiseToPay
@@ -76,7 +80,7 @@ class History:
 
 def load_histories(session: Session, creditor_id: str = DEFAULT_CREDITOR,
                    debtor_ids: Collection[int] | None = None) -> dict[int, History]:
-    def only(stmt, column):  # type: ignore[no-untyped-def]
+    def only(stmt: Select, column: Any) -> Select:
         return stmt.where(column.in_(list(debtor_ids))) if debtor_ids is not None else stmt
 
     histories = {d.id: History(d.kind == "business") for d in session.execute(only(
@@ -223,7 +227,7 @@ def predict_proba(model: PropensityModel, session: Session, debtor_ids: Collecti
             for did, p, d, x in zip(ids, probs, days, X, strict=False)}
 
 
-def scorer(model: PropensityModel | None, creditor_id: str = DEFAULT_CREDITOR):  # type: ignore[no-untyped-def]
+def scorer(model: PropensityModel | None, creditor_id: str = DEFAULT_CREDITOR) -> Scorer | None:
     """A planner ``Scorer`` bound to ``model`` (None when there is no model)."""
     if model is None:
         return None

@@ -35,13 +35,15 @@ TEXTS = {
            "when": "Quando", "debtor": "Cliente", "step": "Passo", "channel": "Canale", "variant": "Variante",
            "reason": "Motivo", "status": "Stato", "factors": "Fattori principali", "p30": "Prob. pagamento 30 gg",
            "pause": "Metti in pausa", "resume": "Riprendi", "campaign": "Campagna", "all": "tutte",
-           "debtor_ref": "Codice cliente", "scope": "Ambito", "note": "Nota", "provider": "ID fornitore"},
+           "debtor_ref": "Codice cliente", "scope": "Ambito", "note": "Nota", "provider": "ID fornitore",
+           "message": "messaggio", "messages": "messaggi"},
     "en": {"title": "Proactive outreach", "schedule": "Scheduled", "sent": "Sent",
            "skipped": "Not sent, and why", "pauses": "Active pauses", "none": "None",
            "when": "When", "debtor": "Customer", "step": "Step", "channel": "Channel", "variant": "Variant",
            "reason": "Reason", "status": "Status", "factors": "Top factors", "p30": "P(pay in 30 days)",
            "pause": "Pause", "resume": "Resume", "campaign": "Campaign", "all": "all",
-           "debtor_ref": "Customer ref", "scope": "Scope", "note": "Note", "provider": "Provider id"},
+           "debtor_ref": "Customer ref", "scope": "Scope", "note": "Note", "provider": "Provider id",
+           "message": "message", "messages": "messages"},
 }
 
 REASONS = {
@@ -108,8 +110,31 @@ def _csrf(token: str) -> str:
     return f'<input type="hidden" name="csrf" value="{escape(token)}">' if token else ""
 
 
+def _when(moment: datetime | None, lang: str) -> str:
+    """A stored (naive UTC) moment in the creditor's time zone, in the page language."""
+    from bot.handoff.labels import moment as local_moment
+    return local_moment(moment, lang)
+
+
+def _group_unconfigured(rows: list[OutboxMessage], lang: str, t: Mapping[str, str]) -> list[list[str]]:
+    """One row per channel for messages skipped because the channel is not configured: a
+    deployment without SMS would otherwise list every SMS reminder on its own line."""
+    groups: dict[str, list[OutboxMessage]] = {}
+    for row in rows:
+        groups.setdefault(row.channel or "-", []).append(row)
+    out = []
+    for channel, items in sorted(groups.items()):
+        days = sorted(str(r.send_on) for r in items)
+        span = days[0] if days[0] == days[-1] else f"{days[0]} – {days[-1]}"
+        out.append([escape(span), escape(f"{len(items)} {t['message'] if len(items) == 1 else t['messages']}"), escape(", ".join(sorted({r.step for r in items}))),
+                    escape(channel), escape(", ".join(sorted({r.status for r in items}))),
+                    escape(reason_label("channel_not_configured", lang))])
+    return out
+
+
 def render_outreach_page(session: Session, lang: str, csrf_token: str = "",
-                         config: OutreachConfig | None = None) -> str:
+                         config: OutreachConfig | None = None, inline_style: bool = True) -> str:
+    """The page body; ``inline_style=False`` where the console's stylesheet styles it."""
     lang = "en" if lang == "en" else "it"
     t = TEXTS[lang]
     config = config or get_outreach_config()
@@ -139,7 +164,7 @@ def render_outreach_page(session: Session, lang: str, csrf_token: str = "",
         score = scores.get(row.debtor_id)
         return f"{score.p30:.2f}" if score else ("" if row.propensity is None else f"{row.propensity:.2f}")
 
-    parts = [STYLE, f'<section class="outreach"><h2>{escape(t["title"])}</h2>']
+    parts = [STYLE if inline_style else "", f'<section class="outreach"><h2>{escape(t["title"])}</h2>']
     parts.append(f"<h3>{escape(t['pauses'])}</h3>")
     pauses = session.execute(select(OutreachPause).where(OutreachPause.lifted_at.is_(None))
                              .order_by(OutreachPause.id)).scalars().all()
@@ -159,16 +184,19 @@ def render_outreach_page(session: Session, lang: str, csrf_token: str = "",
         f'<input name="reason" placeholder="{escape(t["note"])}"> <button type="submit">{escape(t["pause"])}</button></form>')
     parts.append(f"<h3>{escape(t['schedule'])}</h3>")
     parts.append(_table([t["when"], t["debtor"], t["step"], t["channel"], t["variant"], t["p30"], t["factors"]], [
-        [escape(f"{r.send_after:%Y-%m-%d %H:%M} UTC"), who(r), escape(r.step), where(r), escape(r.variant), p30(r),
+        [escape(_when(r.send_after, lang)), who(r), escape(r.step), where(r), escape(r.variant), p30(r),
          factors(r)] for r in scheduled], t["none"]))
     parts.append(f"<h3>{escape(t['sent'])}</h3>")
     parts.append(_table([t["when"], t["debtor"], t["step"], t["channel"], t["variant"], t["provider"]], [
-        [escape(f"{r.sent_at:%Y-%m-%d %H:%M} UTC" if r.sent_at else ""), who(r), escape(r.step), where(r),
+        [escape(_when(r.sent_at, lang)), who(r), escape(r.step), where(r),
          escape(r.variant), escape(r.provider_message_id or "")] for r in rows_with("sent")], t["none"]))
     parts.append(f"<h3>{escape(t['skipped'])}</h3>")
+    not_sent = rows_with("skipped", "failed")
+    unconfigured = [r for r in not_sent if r.skip_reason == "channel_not_configured"]
     parts.append(_table([t["when"], t["debtor"], t["step"], t["channel"], t["status"], t["reason"]], [
         [escape(f"{r.send_on}"), who(r), escape(r.step), where(r), escape(r.status),
-         escape(reason_label(r.skip_reason, lang))] for r in rows_with("skipped", "failed")], t["none"]))
+         escape(reason_label(r.skip_reason, lang))] for r in not_sent if r.skip_reason != "channel_not_configured"]
+        + _group_unconfigured(unconfigured, lang, t), t["none"]))
     parts.append("</section>")
     return "".join(parts)
 

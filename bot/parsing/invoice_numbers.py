@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from bot.parsing.amounts import number_value
-from bot.parsing.tax_codes import normalise_tax_code
+from bot.parsing.tax_codes import looks_like_codice_fiscale, normalise_tax_code
 
 MAX_LEN = 5000
 MIN_TOKEN, MAX_TOKEN = 3, 30
@@ -66,6 +66,8 @@ def _looks_like_invoice(token: str, following: str) -> bool:
         return False
     if _OTHER_NOT_INVOICE.match(token) or _is_date(token) or normalise_tax_code(token):
         return False
+    if looks_like_codice_fiscale(token):
+        return False  # a mistyped codice fiscale is not an invoice number (it would burn an attempt)
     if token.isdigit():
         # A bare "417" stays a candidate unless it is clearly money or a count ("200 euro").
         return not (_CURRENCY_TOKEN.match(following) or _COUNT_TOKEN.match(following))

@@ -19,6 +19,10 @@ _CF_IN_TEXT = re.compile(r"(?<![A-Z0-9])" + r" ?".join(_CF_CHARS) + r"(?![A-Z0-9
 # A partita IVA is written as one run of digits, optionally after "IT"; digit runs are not
 # joined across spaces because phone numbers would pass the check digit too often.
 _VAT_IN_TEXT = re.compile(r"(?<![A-Z0-9])(?:IT ?)?(\d{11})(?![A-Z0-9])")
+# Laid out like a codice fiscale (six letters of surname and name first, 16 characters) but
+# possibly mistyped anywhere after them: worth a "check it" rather than a silent miss.
+_CF_LIKE = re.compile(r"(?<![A-Z0-9])[A-Z]{6}[A-Z0-9]{10}(?![A-Z0-9])")
+_VAT_WORDS = re.compile(r"\b(?:P\.?\s?IVA|PARTITA\s+IVA|IVA|VAT)\b")
 
 
 def normalise_tax_code(text: str) -> str | None:
@@ -53,4 +57,33 @@ def find_tax_code(text: str) -> str | None:
             found = normalise_tax_code(match.group(0))
             if found:
                 return found
+    return None
+
+
+def looks_like_codice_fiscale(token: str) -> bool:
+    """True when ``token`` is laid out like a codice fiscale, valid or not."""
+    if not isinstance(token, str) or len(token) > 40:
+        return False
+    return _cf_like(_SEPARATORS.sub("", token).upper())
+
+
+def _cf_like(compact: str) -> bool:
+    # Birth year and day are digits: a 16-letter word with two digits or fewer is not a code.
+    return bool(_CF_LIKE.fullmatch(compact)) and sum(c.isdigit() for c in compact) >= 3
+
+
+def find_invalid_tax_code(text: str, expecting: bool = False) -> str | None:
+    """``CONSUMER`` or ``BUSINESS`` when the message holds a code that fails its check character.
+
+    Only when no valid code is there. A codice fiscale is recognised by its layout; eleven
+    digits count as a partita IVA only when one is expected (``expecting``, the tax code was
+    just asked for) or the message names it, since phone numbers and references have as many.
+    """
+    if not isinstance(text, str) or not text or len(text) > MAX_LEN or find_tax_code(text):
+        return None
+    upper = text.upper()
+    if any(_cf_like(m.group(0)) for m in _CF_LIKE.finditer(upper)) or _CF_IN_TEXT.search(upper):
+        return CONSUMER
+    if (expecting or _VAT_WORDS.search(upper)) and _VAT_IN_TEXT.search(upper):
+        return BUSINESS
     return None

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Iterator, Mapping, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -111,10 +112,10 @@ def _keep_promises(session: Session, invoice: Invoice, promise_id: int | None, r
     for promise in session.execute(stmt).scalars():
         if promise.invoice_id is not None and promise.invoice_id != invoice.id:
             continue
-        since = session.execute(select(PaymentEvent.amount).where(
-            PaymentEvent.debtor_id == invoice.debtor_id,
-            PaymentEvent.created_at >= promise.created_at)).scalars().all()
-        if sum(since, Decimal("0.00")) >= promise.amount:
+        # Every payment booked since the promise, whichever way it came (an event, a file).
+        since = session.execute(select(Payment.amount).join(Invoice, Invoice.id == Payment.invoice_id).where(
+            Invoice.debtor_id == invoice.debtor_id, Payment.created_at >= promise.created_at)).scalars().all()
+        if sum((Decimal(a) for a in since), Decimal("0.00")) >= promise.amount:
             promise.status = "kept"
             result.promises_kept.append(promise.id)
 
@@ -136,3 +137,53 @@ def _cancel_reminders(session: Session, invoice: Invoice, result: Applied) -> in
                               .values(status="skipped", skip_reason="paid").execution_options(synchronize_session=False))
         total += res.rowcount or 0
     return total
+
+
+def settle_booked(session: Session, invoice_amounts: Mapping[int, Decimal], *, actor: str = "import") -> Applied:
+    """What ``apply_payment`` does after booking, for payments already booked in bulk (a
+    payments file): instalments paid, plans completed, promises kept, reminders about what is
+    now paid skipped. ``invoice_amounts`` is the amount newly booked per invoice. Only invoices
+    whose debtor has an active plan or an open promise are visited one by one; reminders are
+    skipped with one statement per batch of invoices."""
+    result = Applied()
+    ids = sorted(invoice_amounts)
+    if not ids:
+        return result
+    invoices = {i.id: i for chunk in _chunks(ids) for i in session.execute(
+        select(Invoice).where(Invoice.id.in_(chunk))).scalars()}
+    debtors = {i.debtor_id for i in invoices.values()}
+    busy = set()
+    for chunk in _chunks(sorted(debtors)):
+        busy |= set(session.execute(select(PaymentPlan.debtor_id).where(
+            PaymentPlan.debtor_id.in_(chunk), PaymentPlan.status == "active")).scalars())
+        busy |= set(session.execute(select(PromiseToPay.debtor_id).where(
+            PromiseToPay.debtor_id.in_(chunk), PromiseToPay.status == "open")).scalars())
+    for invoice_id in ids:
+        invoice = invoices.get(invoice_id)
+        if invoice is not None and invoice.debtor_id in busy:
+            _move_plans(session, invoice, invoice_amounts[invoice_id], None, result)
+            _keep_promises(session, invoice, None, result)
+    totals: dict[int, Decimal] = {}
+    for chunk in _chunks(ids):
+        totals.update((i, Decimal(str(t))) for i, t in session.execute(
+            select(Payment.invoice_id, func.sum(Payment.amount)).where(Payment.invoice_id.in_(chunk))
+            .group_by(Payment.invoice_id)))
+    paid_up = [i for i in ids if i in invoices and totals.get(i, Decimal("0")) >= invoices[i].amount_due]
+    for kind, subject_ids in (("invoice", paid_up), ("instalment", result.instalments_paid),
+                              ("promise", result.promises_kept)):
+        for chunk in _chunks(sorted(subject_ids)):
+            res = session.execute(update(OutboxMessage).where(
+                OutboxMessage.status == "queued", OutboxMessage.subject_kind == kind,
+                OutboxMessage.subject_id.in_(chunk)).values(status="skipped", skip_reason="paid")
+                .execution_options(synchronize_session=False))
+            result.cancelled_reminders += res.rowcount or 0
+    audit(session, actor=actor, action="payments_settled", entity="invoice", entity_id=str(len(ids)),
+          details={"invoices": len(ids), "instalments_paid": len(result.instalments_paid),
+                   "plans_completed": len(result.plans_completed), "promises_kept": len(result.promises_kept),
+                   "reminders_skipped": result.cancelled_reminders})
+    return result
+
+
+def _chunks(values: Sequence[int], size: int = 500) -> Iterator[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]

@@ -55,8 +55,9 @@ def export_debtor(session: Session, debtor_ref: str, creditor_id: str | None = N
         rows = session.execute(sa.select(table).where(where).order_by(*order)).all()
         stores[table.name] = [_row(r) for r in rows]
         field = JSON_FIELDS.get(table.name)
-        for entry in stores[table.name] if field else ():
-            entry[field] = _json(entry.get(field))
+        if field is not None:
+            for entry in stores[table.name]:
+                entry[field] = _json(entry.get(field))
     events = tracker_table(session)
     if events is not None and keys.conversation_ids:
         rows = session.execute(sa.select(events).where(events.c.sender_id.in_(keys.conversation_ids))

@@ -32,6 +32,7 @@ POLICY: dict[str, str] = {
     "reconciliation_cases": ERASE,
     "contact_preferences": SUPPRESS,
     "verification_attempts": ERASE,
+    "verified_conversations": ERASE,  # who a conversation proved to be, lapses with the session
     "nps_responses": ERASE,
     "followup_tasks": ERASE,
     "conversations": ERASE,
@@ -47,12 +48,19 @@ POLICY: dict[str, str] = {
     "invoice_instalments": ERASE,
     "console_revocations": NO_DEBTOR_DATA,     # digests of staff session ids
     "console_login_failures": NO_DEBTOR_DATA,  # digests of staff usernames and addresses
+    "inbound_updates": ERASE,      # raw provider updates (debtor text, phone) by conversation_id
+    "outbound_deliveries": ERASE,  # the reply outbox, by conversation_id
+    "reply_buttons": ERASE,        # web chat reply buttons, by conversation_id
+    "channel_state": ERASE,        # numbered options last sent, by conversation_id
     # The dedupe key of an applied payment must survive, or a replayed event would pay twice;
     # it stays with its (held) invoice.
     "payment_events": REDACT,
     # A bank line is an accounting record (and its txn id keeps re-imports idempotent); the
     # payer's name and remittance text are what identify the debtor.
     "statement_lines": REDACT,
+    "webchat_revocations": NO_DEBTOR_DATA,  # invoice lookup keys and digests of revoked links
+    "task_sources": ERASE,         # which dispute/reconciliation case an inbox task stands for
+    "canned_replies": NO_DEBTOR_DATA,  # reply texts written by supervisors
 }
 REDACTED_COLUMNS: dict[str, dict[str, Any]] = {
     "payment_events": {"debtor_id": None},

@@ -6,6 +6,9 @@ entry point builds the same sanic app and puts a request middleware in front of 
 that refuses (401) a request whose ``token`` query parameter - the way Rasa's
 ``action_endpoint`` ``token`` in endpoints.yml is sent - is not ``ACTION_SERVER_TOKEN``.
 ``/health`` stays open so supervisors and tests can tell the server is up; it discloses nothing.
+Behind the token, every action runs through ``IdentityExecutor`` (bot.security.executor): it
+acts for the verification recorded server-side for the conversation, never for what the
+tracker's slots claim.
 
 Run: ``python -m bot.security.action_server --actions actions --port 5055 [--host H]``.
 """
@@ -16,7 +19,7 @@ import hmac
 import logging
 import os
 import sys
-from typing import Awaitable, Callable, Optional, Sequence
+from typing import Awaitable, Callable, Mapping, Optional, Sequence
 
 from sanic import Sanic, response
 from sanic.request import Request
@@ -55,21 +58,30 @@ def token_guard(expected: str) -> Callable[[Request], Awaitable[Optional[HTTPRes
 
 def build_app(actions: str, token: str) -> Sanic:
     """rasa_sdk's action server app for the ``actions`` package, guarded by ``token``."""
-    from rasa_sdk.endpoint import create_app
+    from rasa_sdk import endpoint
     from rasa_sdk.plugin import plugin_manager
 
+    from bot.security.executor import IdentityExecutor
+
     guard = token_guard(token)  # before loading actions: an empty token fails fast
-    # No CORS origins: only the Rasa server calls this, never a browser.
-    app = create_app(actions, cors_origins="")
+    # create_app builds its executor from the module's ActionExecutor name: point that name
+    # at ours for the call, so the app's /webhook runs IdentityExecutor.run.
+    stock = endpoint.ActionExecutor
+    endpoint.ActionExecutor = IdentityExecutor
+    try:
+        # No CORS origins: only the Rasa server calls this, never a browser.
+        app = endpoint.create_app(actions, cors_origins="")
+    finally:
+        endpoint.ActionExecutor = stock
     app.register_middleware(guard, "request")
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     return app
 
 
-def default_host(env: Optional[dict[str, str]] = None) -> str:
+def default_host(env: Optional[Mapping[str, str]] = None) -> str:
     """Loopback unless ACTION_HOST (or HOST) says otherwise."""
-    env = os.environ if env is None else env
-    return env.get("ACTION_HOST") or env.get("HOST") or "127.0.0.1"
+    source: Mapping[str, str] = os.environ if env is None else env
+    return source.get("ACTION_HOST") or source.get("HOST") or "127.0.0.1"
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

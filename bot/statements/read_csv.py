@@ -96,7 +96,9 @@ def lines_from_rows(rows: Iterable[Sequence[object]], source: str) -> list[BankL
                 break
             columns = _columns(row)
             continue
-        def cell(role: str, row: Sequence[object] = row, columns: dict[str, int] = columns) -> object:
+        found: dict[str, int] = columns
+
+        def cell(role: str, row: Sequence[object] = row, columns: dict[str, int] = found) -> object:
             return row[columns[role]] if role in columns and columns[role] < len(row) else ""
 
         booked = parse_it_date(cell("booked"))

@@ -15,8 +15,7 @@ import pytest
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
-from bot.channels import dedupe, inbound, telegram, twilio_api, twilio_channels
-from bot.channels.formatting import CHOICES
+from bot.channels import delivery, durable, inbound, telegram, twilio_api
 from bot.channels.rest import RestInput
 from bot.channels.telegram import TelegramInput
 from bot.channels.twilio_channels import SmsInput, WhatsAppInput
@@ -49,6 +48,8 @@ class StubAgent:
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append(message)
         out, to = message.output_channel, message.sender_id
+        if message.text == "boom":  # the dialogue failing (e.g. its database away)
+            raise RuntimeError("dialogue unavailable for +393331234567")
         if message.text == "/greet":
             await out.send_response(to, {"text": "Benvenuto, sono l'assistente virtuale.",
                                          "buttons": [{"title": "Sì", "payload": "/affirm"},
@@ -58,6 +59,18 @@ class StubAgent:
                 {"title": f"{n} rate da {100 // n} euro", "payload": f'/inform{{"choice":"{n}"}}'} for n in (1, 2, 3, 4)]})
         elif message.text == "nps":
             await out.send_response(to, {"text": "Da 0 a 10?", "buttons": NPS_BUTTONS})
+        elif message.text == "two offers":  # one turn, two messages with buttons (hardship: offer, then a question)
+            await out.send_response(to, {"text": "Posso metterLa in contatto con una persona.", "buttons": [
+                {"title": "Parlare con una persona", "payload": "/talk"}, {"title": "Pausa", "payload": "/pause"}]})
+            await out.send_response(to, {"text": "Vuole procedere?", "buttons": [
+                {"title": "Sì", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]})
+        elif message.text == "pay":  # web chat rendering: links, a link that must not be one, an IBAN
+            await out.send_response(to, {"text": "Può pagare con bonifico su IBAN IT60X0542811101000000123456 "
+                                                 "oppure online: https://pay.example.com/checkout/abc. "
+                                                 "Non è un link: javascript:alert(1)"})
+        elif message.text == "slow":  # the assistant takes a moment: the widget shows it is typing
+            await asyncio.sleep(1.5)
+            await out.send_response(to, {"text": "Eccomi."})
         elif message.text == "long":
             await out.send_response(to, {"text": ("Una frase di prova. " * 250).strip()})
         else:
@@ -70,6 +83,14 @@ class ChannelServer:
     agent: StubAgent
     telegram_api: FakeTelegram
     twilio_api: FakeTwilio
+    srv: Any = None
+
+    async def restart(self) -> StubAgent:
+        """Stop this server and start a fresh one on the same port (memory lost, database kept)."""
+        await stop_app(self.srv)
+        self.agent = StubAgent()
+        self.srv = await start_app(int(self.url.rsplit(":", 1)[1]), self.agent)
+        return self.agent
 
 
 @pytest.fixture(autouse=True)
@@ -78,11 +99,10 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(twilio_api, "RETRY_BASE_SECONDS", 0.01)
     monkeypatch.setattr(telegram, "RETRY_BASE_SECONDS", 0.01)
     monkeypatch.setattr(telegram, "MAX_RETRY_AFTER_SECONDS", 0.05)
-    dedupe.reset()
+    monkeypatch.setattr(delivery, "RETRY_BASE_SECONDS", 0.01)
+    monkeypatch.setattr(durable, "RETRY_BASE_SECONDS", 0.01)
     telegram.reset()
     twilio_api.reset()
-    twilio_channels._held.clear()
-    CHOICES._choices.clear()
 
 
 @pytest.fixture()
@@ -108,24 +128,40 @@ def channel_env(monkeypatch: pytest.MonkeyPatch, port: int, tg_url: str, tw_url:
     get_settings.cache_clear()
 
 
+async def start_app(port: int, agent: StubAgent) -> Any:
+    """A Sanic app with every channel on ``port``, its dialogue replaced by ``agent``."""
+    Sanic.test_mode = True  # lets several apps start in one process (sanic re-"touches up" handlers)
+    app = Sanic(f"channels_{uuid.uuid4().hex[:12]}")
+    app.ctx.agent = agent
+    register([TelegramInput(), WhatsAppInput(), SmsInput(), WebchatInput(), RestInput()], app, route="/webhooks/")
+    srv = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    await srv.startup()
+    await srv.after_start()
+    return srv
+
+
+async def stop_app(srv: Any) -> None:
+    """Stop the server and this process's background workers (what a restart loses)."""
+    await inbound.drain()
+    await durable.stop_worker()
+    await delivery.stop_pump()
+    srv.close()
+    await srv.wait_closed()
+
+
 @pytest.fixture()
 async def server(app_db, fake_apis, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ChannelServer]:
     tg, tw = fake_apis
     port = free_port()
     channel_env(monkeypatch, port, tg.url, tw.url)
-    Sanic.test_mode = True  # lets several apps start in one process (sanic re-"touches up" handlers)
-    app = Sanic(f"channels_{uuid.uuid4().hex[:12]}")
-    app.ctx.agent = agent = StubAgent()
-    register([TelegramInput(), WhatsAppInput(), SmsInput(), WebchatInput(), RestInput()], app, route="/webhooks/")
-    srv = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
-    await srv.startup()
-    await srv.after_start()
+    agent = StubAgent()
+    srv = await start_app(port, agent)
+    state = ChannelServer(url=f"http://127.0.0.1:{port}", agent=agent, telegram_api=tg, twilio_api=tw)
+    state.srv = srv
     try:
-        yield ChannelServer(url=f"http://127.0.0.1:{port}", agent=agent, telegram_api=tg, twilio_api=tw)
+        yield state
     finally:
-        await inbound.drain()
-        srv.close()
-        await srv.wait_closed()
+        await stop_app(state.srv)
         get_settings.cache_clear()
 
 

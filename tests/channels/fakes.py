@@ -43,10 +43,10 @@ class FakeServer:
     def sent(self, method: str) -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
 
-    async def start(self, app: web.Application) -> str:
+    async def start(self, app: web.Application, port: int | None = None) -> str:
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
-        port = free_port()
+        port = port or free_port()
         await web.TCPSite(self.runner, "127.0.0.1", port).start()
         self.url = f"http://127.0.0.1:{port}"
         return self.url
@@ -101,10 +101,11 @@ class FakeTelegram(FakeServer):
             result = True
         return web.json_response({"ok": True, "result": result})
 
-    async def serve(self) -> str:
+    async def serve(self, port: int | None = None) -> str:
+        """Start on ``port`` (a fresh one by default; the old one to come back after ``stop``)."""
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self.handle)
-        return await self.start(app)
+        return await self.start(app, port)
 
 
 class FakeTwilio(FakeServer):
@@ -133,8 +134,8 @@ class FakeTwilio(FakeServer):
         self.calls.append(Call("Content", params))
         return web.json_response({"sid": f"HX{next(self._ids):032d}", **params}, status=201)
 
-    async def serve(self) -> str:
+    async def serve(self, port: int | None = None) -> str:
         app = web.Application()
         app.router.add_post("/api/2010-04-01/Accounts/{sid}/Messages.json", self.message)
         app.router.add_post("/content/v1/Content", self.content)
-        return await self.start(app)
+        return await self.start(app, port)

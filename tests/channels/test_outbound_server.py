@@ -70,6 +70,7 @@ async def test_output_channel_for_records_and_delivers(server, app_db):
     conversation(app_db, "tg:778", "telegram", "778", datetime.utcnow())
     channel = outbound.output_channel_for("tg:778")
     await channel.send_response("tg:778", {"text": "Eccomi di nuovo.", "buttons": [{"title": "Ok", "payload": "/affirm"}]})
+    await settle(lambda: server.telegram_api.texts())  # sent by the reply outbox
     assert server.telegram_api.texts() == ["Eccomi di nuovo."]
     assert transcript_of(app_db, "tg:778") == [("bot", "Eccomi di nuovo.\n[Ok]")]
     rest_channel = outbound.output_channel_for("console-demo")

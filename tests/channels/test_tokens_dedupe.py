@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.dedupe import RecentIds
 from bot.channels.tokens import InvalidToken, conversation_id_for, make_token, verify_token
 
 SECRET = "s3cret"
@@ -39,13 +38,14 @@ def test_expired_and_foreign_tokens_are_refused():
         verify_token(token, "another secret", now=1001)
 
 
-def test_recent_ids_forget_after_ttl_and_cap():
-    now = [0.0]
-    recent = RecentIds(ttl=60, max_items=3, clock=lambda: now[0])
-    assert recent.seen_before("sms", "a") is False and recent.seen_before("sms", "a") is True
-    assert recent.seen_before("whatsapp", "a") is False  # ids are per channel
-    now[0] = 61
-    assert recent.seen_before("sms", "a") is False
-    for key in "bcd":
-        recent.seen_before("sms", key)
-    assert len(recent) == 3
+def test_provider_ids_are_stored_once_per_channel(app_db):
+    from bot.channels import dedupe
+
+    first = dedupe.claim("sms", "SM1", {"Body": "ciao"}, "sms:+39333")
+    assert first is not None
+    assert dedupe.claim("sms", "SM1", {"Body": "ciao"}, "sms:+39333") is None  # the retry
+    assert dedupe.claim("whatsapp", "SM1", {"Body": "ciao"}) is not None     # ids are per channel
+    assert dedupe.seen_before("sms", "SM1") and not dedupe.seen_before("sms", "SM2")
+    assert dedupe.seen_before("sms", None) is False
+    with pytest.raises(ValueError):
+        dedupe.claim("sms", "  ", {})

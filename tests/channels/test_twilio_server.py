@@ -153,7 +153,9 @@ async def test_temporary_twilio_failures_are_retried_and_the_reply_is_not_lost(s
 async def test_permanent_failure_is_logged_in_the_transcript(server, http, app_db):
     server.twilio_api.fail_next("Messages", 400, {"code": 21610, "message": "unsubscribed recipient"})
     await post(http, server, "sms", sms_params("ciao"))
-    await settle(lambda: any(c.method == "Messages:failed" for c in server.twilio_api.calls))
+    # The reply outbox gives up at once on a refusal and notes it in the transcript.
+    await settle(lambda: len(transcript_of(app_db, f"sms:{SMS_NUMBER}")) == 3)
+    assert [c.method for c in server.twilio_api.calls] == ["Messages:failed"]
     rows = transcript_of(app_db, f"sms:{SMS_NUMBER}")
     assert rows[1] == ("bot", "echo: ciao")
     assert rows[2][0] == "system" and "21610" in rows[2][1]

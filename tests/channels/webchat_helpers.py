@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Iterator
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from bot.channels.tokens import make_token
+from bot.channels.webchat_hub import HUB
 from bot.ledger.db import session_factory
 from bot.ledger.models import Debtor, Invoice
 from tests.channels.conftest import WEBCHAT_SECRET
@@ -33,3 +36,11 @@ def auth(tok: str, origin: str | None = None) -> dict[str, str]:
     if origin:
         headers["Origin"] = origin
     return headers
+
+
+@pytest.fixture(autouse=True)
+def fresh_hub() -> Iterator[None]:
+    """Each test's database numbers its transcript rows from 1: forget the buttons of the last test's rows."""
+    HUB._rich.clear()
+    yield
+    HUB._rich.clear()

@@ -70,8 +70,9 @@ def send_telegram(rasa_url: str, chat_id: int, text: str) -> httpx.Response:
                       headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET}, timeout=30)
 
 
-def add_agent(env: dict[str, str], username: str, name: str, lang: str = "it") -> None:
-    subprocess.run([str(VENV_BIN / "python"), "-m", "bot", "agents", "add", username, "--name", name, "--lang", lang],
+def add_agent(env: dict[str, str], username: str, name: str, lang: str = "it", role: str = "agent") -> None:
+    subprocess.run([str(VENV_BIN / "python"), "-m", "bot", "agents", "add", username, "--name", name, "--lang", lang,
+                    "--role", role],
                    input=PASSWORD + "\n", text=True, cwd=ROOT, env=env, check=True, capture_output=True)
 
 

@@ -107,11 +107,12 @@ def running_servers(extra_env: dict[str, str], tmp: Path, model: Path = MODEL) -
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
         _wait_http(f"http://127.0.0.1:{action_port}/health", procs[0], logs["actions"])
         with open(logs["rasa"], "wb") as out:
+            # Started the way make run starts it: the API token in the environment, not in ps.
             procs.append(subprocess.Popen(
-                [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--enable-api", f"--auth-token={token}",
+                [str(VENV_BIN / "python"), "-m", "bot.security.rasa_server", "--model", str(model), "--enable-api",
                  "--port", str(rasa_port), "--interface", "127.0.0.1", "--credentials", "credentials.yml",
                  "--endpoints", "endpoints.yml"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
+                cwd=ROOT, env={**env, "RASA_AUTH_TOKEN": token}, stdout=out, stderr=subprocess.STDOUT))
         _wait_http(f"http://127.0.0.1:{rasa_port}/", procs[1], logs["rasa"])
         # The model is loaded asynchronously after the HTTP server is up.
         deadline = time.monotonic() + 240

@@ -40,6 +40,7 @@ def test_agent_console_in_a_real_browser(live_servers):
         # The debtor's /restart shows up live and changes nothing.
         assert live_servers.rest(SENDER, "/restart") == []
         wait.until(lambda d: "/restart" in d.find_element(By.ID, "transcript").text)
+        assert "Marco from our team has joined" in driver.find_element(By.ID, "transcript").text
         driver.save_screenshot(str(ARTIFACTS / "console_conversation.png"))
         driver.find_element(By.ID, "handback-nps").click()
         wait.until(lambda d: "/queue" in d.current_url)
@@ -58,7 +59,7 @@ def test_kpi_dashboard_in_a_real_browser(live_servers):
 
     subprocess.run([sys.executable, "-m", "bot", "simulate", "--debtors", "60", "--days", "60", "--seed", "3"],
                    env=live_servers.env, check=True, capture_output=True)
-    add_agent(live_servers.env, "giulia", "Giulia", "it")
+    add_agent(live_servers.env, "giulia", "Giulia", "it", role="supervisor")  # KPIs are the supervisors'
     console_url = f"{live_servers.rasa_url}/webhooks/console"
     with chromium() as driver:
         login_in_browser(driver, console_url, "giulia", PASSWORD)

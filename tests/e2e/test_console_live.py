@@ -61,6 +61,9 @@ def test_telegram_conversation_escalates_agent_replies_and_hands_back(live_serve
     assert TG_ID in [i["conversation_id"] for i in queue]
 
     assert console_post(agent, f"/h/{handoff.id}/take").json()["ok"]
+    # The debtor is told who joined, on their own channel.
+    eventually(lambda: any("Giulia, del nostro team, ha preso in carico" in t for t in fake_telegram.texts(CHAT)),
+               what="the joined notice on Telegram")
     sent_before = len(fake_telegram.texts(CHAT))
     answer = console_post(agent, f"/h/{handoff.id}/reply", {"text": "Buongiorno, sono Giulia del servizio crediti."})
     assert answer.json()["ok"], answer.text
@@ -77,9 +80,10 @@ def test_telegram_conversation_escalates_agent_replies_and_hands_back(live_serve
     assert len(fake_telegram.texts(CHAT)) == sent_before and db.paused(TG_ID)
 
     assert console_post(agent, f"/h/{handoff.id}/handback", {"to": "nps"}).json()["code"] == "returned"
-    eventually(lambda: len(fake_telegram.texts(CHAT)) > sent_before, what="the bot speaking again")
+    # Telegram gets the hand-back notice and the NPS question (0-10) as two messages, one after the other.
+    eventually(lambda: any("10" in t for t in fake_telegram.texts(CHAT)[sent_before:]), what="the NPS question")
     assert not db.paused(TG_ID) and db.handoff(TG_ID).status == "returned"
-    assert any("10" in t for t in fake_telegram.texts(CHAT)[sent_before:]), "the NPS question (0-10)"
+    assert "ripassato" in fake_telegram.texts(CHAT)[sent_before]
 
 
 def test_rest_conversation_is_answered_then_handed_back_to_the_bot(live_servers, db, agent):

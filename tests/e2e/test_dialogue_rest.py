@@ -31,9 +31,12 @@ def test_italian_hardship_to_plan_to_nps(live_servers, db):
     assert "assistente virtuale" in texts(first).lower()
     assert any(b["payload"] == "/request_human" for b in buttons(first))
 
-    hardship = texts(say("non riesco a pagare, ho perso il lavoro"))
+    offer = say("non riesco a pagare, ho perso il lavoro")
+    hardship = texts(offer)
     assert not any(w in hardship for w in AMOUNT_WORDS), "nothing about the debt before verification"
-    assert "fattura" in hardship.lower()
+    # a job loss: a person, a pause or a plan is offered first, verification comes after the choice
+    assert '/inform{"choice":"plan"}' in [b["payload"] for b in buttons(offer)]
+    assert "fattura" in texts(say('/inform{"choice":"plan"}')).lower()
 
     asked_code = texts(say("FT-2026/00417"))
     assert "codice fiscale" in asked_code.lower() and "1.240" not in asked_code

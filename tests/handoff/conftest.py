@@ -24,6 +24,7 @@ class Push:
     conversation_id: str
     text: str
     buttons: list[dict] | None
+    metadata: dict | None = None
 
 
 @pytest.fixture()
@@ -45,8 +46,9 @@ def handoff_env(app_db, monkeypatch: pytest.MonkeyPatch):
 def pushes(monkeypatch: pytest.MonkeyPatch) -> list[Push]:
     sent: list[Push] = []
 
-    async def push(conversation_id: str, text: str, buttons: list[dict] | None = None) -> None:
-        sent.append(Push(conversation_id, text, buttons))
+    async def push(conversation_id: str, text: str, buttons: list[dict] | None = None,
+                   metadata: dict | None = None) -> None:
+        sent.append(Push(conversation_id, text, buttons, metadata))
 
     monkeypatch.setattr(relay, "push", push)
     monkeypatch.setattr(relay, "output_channel", lambda cid: ("output-channel", cid))
@@ -67,10 +69,10 @@ def queue(conversation_id: str, *, channel: str = "rest", reason: str = "request
         return int(handoff.id)
 
 
-def add_agent(username: str = "giulia", name: str = "Giulia", lang: str = "it") -> None:
+def add_agent(username: str = "giulia", name: str = "Giulia", lang: str = "it", role: str = "agent") -> None:
     from bot.handoff.cli import add_agent as create
 
-    create(username, PASSWORD, name, lang)
+    create(username, PASSWORD, name, lang, role)
 
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

@@ -26,7 +26,7 @@ def test_add_reads_the_password_from_stdin_and_stores_only_a_hash(handoff_env, m
         assert "a-long-password" not in agent.password_hash
         assert verify_password("a-long-password", agent.password_hash)
     assert run(monkeypatch, ["agents", "list"]) == 0
-    assert "giulia\tGiulia Bianchi\ten\tactive" in capsys.readouterr().out
+    assert "giulia\tGiulia Bianchi\ten\tagent\tactive" in capsys.readouterr().out
 
 
 def test_add_again_resets_the_password(handoff_env, monkeypatch):
@@ -50,3 +50,14 @@ def test_disable(handoff_env, monkeypatch):
     assert run(monkeypatch, ["agents", "disable", "anna"]) == 0
     with session_scope() as session:
         assert session.execute(select(Agent.active)).scalar_one() is False
+
+
+def test_role_on_add_and_the_demo_agent_is_an_admin(handoff_env, monkeypatch):
+    from bot.urls_cli import _ensure_demo_agent
+
+    assert _ensure_demo_agent()
+    run(monkeypatch, ["agents", "add", "sara", "--role", "supervisor"], "a-long-password\n")
+    run(monkeypatch, ["agents", "add", "sara"], "another-password\n")  # a password reset keeps the role
+    with session_scope() as session:
+        roles = dict(session.execute(select(Agent.username, Agent.role)).all())
+    assert roles == {"demo": "admin", "sara": "supervisor"}

@@ -82,7 +82,8 @@ def test_queue_page_lists_and_stream_delivers_new_entries_without_reload(console
     add_agent()
     queue("tg:first", channel="telegram")
     client = login(console.url)
-    assert "tg:first" in client.get("/queue").text
+    page = client.get("/queue").text
+    assert "Telegram …irst" in page and "tg:first" not in page  # a readable label, not the raw id
     found: stdlib_queue.Queue = stdlib_queue.Queue()
     stop = threading.Event()
     reader = threading.Thread(target=read_sse, args=(client, "/queue/stream", found, stop), daemon=True)
@@ -92,8 +93,8 @@ def test_queue_page_lists_and_stream_delivers_new_entries_without_reload(console
     queue("web:second", channel="webchat", vulnerable=True)
     update = found.get(timeout=10)
     stop.set()
-    assert update["count"] == 2 and "web:second" in update["html"]
-    assert update["html"].index("web:second") < update["html"].index("tg:first")  # vulnerable first
+    assert update["count"] == 2 and "Chat web …cond" in update["html"]
+    assert update["html"].index("Chat web …cond") < update["html"].index("Telegram …irst")  # vulnerable first
 
 
 def test_take_then_second_agent_is_refused(console):
@@ -116,16 +117,18 @@ def test_reply_is_delivered_on_the_debtor_channel_and_recorded(console, pushes):
     post(client, f"/h/{hid}/take")
     answer = post(client, f"/h/{hid}/reply", {"text": "Hello, I am Giulia"}, headers=JSON)
     assert answer.status_code == 200 and answer.json()["ok"]
-    assert [(p.conversation_id, p.text) for p in pushes] == [
-        ("tg:3", "<agent_message:en:agent_name=Giulia,text=Hello, I am Giulia>")]
+    assert [(p.conversation_id, p.text, p.metadata) for p in pushes] == [
+        ("tg:3", "<agent_joined:en:agent_name=Giulia>", {"agent_name": "Giulia"}),
+        ("tg:3", "<agent_message:en:agent_name=Giulia,text=Hello, I am Giulia>", {"agent_name": "Giulia"})]
     assert ("agent", "Hello, I am Giulia") in transcript("tg:3")
+    assert ("bot", "<agent_joined:en:agent_name=Giulia>") in transcript("tg:3")  # the widget reads it here
     with session_scope() as session:
         entry = session.execute(select(AuditLog).where(AuditLog.action == "handoff.message")).scalar_one()
         assert entry.actor == "agent:giulia" and "Hello" not in (entry.details or "")
 
 
 def test_failed_delivery_is_reported_and_not_recorded(console, monkeypatch):
-    async def down(conversation_id, text, buttons=None):
+    async def down(conversation_id, text, buttons=None, metadata=None):
         raise ConnectionError("telegram unreachable")
 
     monkeypatch.setattr(relay, "push", down)
@@ -134,7 +137,7 @@ def test_failed_delivery_is_reported_and_not_recorded(console, monkeypatch):
     client = login(console.url)
     post(client, f"/h/{hid}/take")
     answer = post(client, f"/h/{hid}/reply", {"text": "Buongiorno"}, headers=JSON)
-    assert answer.status_code == 400 and answer.json()["code"] == "delivery"
+    assert answer.status_code == 502 and answer.json()["code"] == "delivery"
     assert all(sender != "agent" for sender, _ in transcript("tg:4"))
 
 
@@ -170,11 +173,16 @@ def test_close_with_outcome_and_internal_note(console, pushes):
     client = login(console.url)
     post(client, f"/h/{hid}/take")
     assert post(client, f"/h/{hid}/note", {"text": "richiamare lunedì"}, headers=JSON).json()["ok"]
-    assert post(client, f"/h/{hid}/close", {"outcome": "nonsense"}, headers=JSON).status_code == 400
-    assert post(client, f"/h/{hid}/close", {"outcome": "callback"}, headers=JSON).json()["ok"]
+    assert post(client, f"/h/{hid}/close", {"outcome": "nonsense", "confirm": "yes"}, headers=JSON).status_code == 400
+    unconfirmed = post(client, f"/h/{hid}/close", {"outcome": "callback"}, headers=JSON)
+    assert unconfirmed.status_code == 400 and unconfirmed.json()["code"] == "confirm_close"
+    assert post(client, f"/h/{hid}/close", {"outcome": "", "confirm": "yes"}, headers=JSON).status_code == 400
+    assert handoff(hid).status == "assigned"
+    assert post(client, f"/h/{hid}/close", {"outcome": "callback", "confirm": "yes"}, headers=JSON).json()["ok"]
     assert (handoff(hid).status, handoff(hid).outcome) == ("closed", "callback")
     assert ("system", "[nota] giulia: richiamare lunedì") in transcript("sms:+393331112222")
-    assert pushes == []  # notes never reach the debtor
+    # The debtor is told who joined and that the person closed; notes never reach them.
+    assert [p.text for p in pushes] == ["<agent_joined:it:agent_name=Giulia>", "<agent_closed:it:agent_name=Giulia>"]
 
 
 def test_conversation_page_and_stream_show_debtor_messages_live(console):
@@ -182,7 +190,7 @@ def test_conversation_page_and_stream_show_debtor_messages_live(console):
     hid = queue("tg:9", channel="telegram")
     client = login(console.url)
     page = client.get(f"/h/{hid}")
-    assert page.status_code == 200 and "tg:9" in page.text
+    assert page.status_code == 200 and "Telegram …9" in page.text
     found: stdlib_queue.Queue = stdlib_queue.Queue()
     stop = threading.Event()
     threading.Thread(target=read_sse, args=(client, f"/h/{hid}/stream?after=0", found, stop), daemon=True).start()
@@ -214,14 +222,15 @@ def test_static_files_and_dashboard(console, monkeypatch):
     import sys
     import types
 
-    add_agent()
+    add_agent(role="supervisor")
     client = login(console.url)
     assert "EventSource" in client.get("/static/console.js").text
     assert client.get("/static/../../settings.py").status_code == 404
     kpi = types.ModuleType("bot.kpi.dashboard")
-    kpi.render_dashboard = lambda session, since=None, until=None, lang="it": f"<html>KPI {lang}</html>"
+    kpi.render_dashboard_body = lambda session, since=None, until=None, lang="it": f"<section>KPI {lang}</section>"
     monkeypatch.setitem(sys.modules, "bot.kpi.dashboard", kpi)
-    assert client.get("/dashboard").text == "<html>KPI it</html>"
+    page = client.get("/dashboard").text
+    assert "<section>KPI it</section>" in page and 'id="nav-queue"' in page  # inside the console frame
 
 
 def test_sla_task_runs_in_the_server(console):

@@ -29,8 +29,8 @@ def test_agent_takes_replies_and_hands_back_in_the_browser(console, pushes):
         driver.find_element(By.ID, "reply-text").send_keys("Hello, I am Giulia. How can I help?")
         driver.find_element(By.ID, "reply-send").click()
         wait.until(lambda d: "Hello, I am Giulia" in d.find_element(By.ID, "transcript").text)
-        assert [p.conversation_id for p in pushes] == ["web:browser"]
-        assert "Hello, I am Giulia. How can I help?" in pushes[0].text
+        assert [p.conversation_id for p in pushes] == ["web:browser", "web:browser"]  # joined notice, reply
+        assert "agent_joined" in pushes[0].text and "Hello, I am Giulia. How can I help?" in pushes[1].text
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "console_stub_conversation.png"))
         driver.find_element(By.ID, "handback-nps").click()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.conversations import record_message, upsert_conversation
 from bot.handoff import service
+from bot.handoff import queue_views
 from bot.handoff.service import HandoffError
 from bot.ledger.db import session_factory, session_scope
 from bot.ledger.models import AuditLog, Conversation, Handoff, TranscriptMessage
@@ -60,7 +61,7 @@ def test_queue_order_vulnerability_first_then_complaints_then_longest_wait(hando
     queue("c", vulnerable=True, now=NOW - timedelta(minutes=1))
     queue("d", now=NOW - timedelta(minutes=25))
     with session_scope() as session:
-        items = service.list_queue(session, NOW)
+        items = queue_views.list_queue(session, NOW)
     assert [i.conversation_id for i in items] == ["c", "b", "d", "a"]
     assert items[0].vulnerable and items[0].priority == service.PRIORITY_VULNERABLE
     assert items[2].waiting_minutes == 25
@@ -71,7 +72,7 @@ def test_after_hours_request_does_not_silence_the_bot_until_taken(handoff_env, m
     hid = queue("sms:+39333", channel="sms", now=NOW)
     with session_scope() as session:
         assert session.get(Conversation, "sms:+39333").paused is False
-        assert service.list_queue(session, NOW)[0].after_hours is True
+        assert queue_views.list_queue(session, NOW)[0].after_hours is True
         assert service.take(session, hid, "giulia", NOW)
     with session_scope() as session:
         assert session.get(Conversation, "sms:+39333").paused is True

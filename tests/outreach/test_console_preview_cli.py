@@ -6,8 +6,6 @@ import os
 from datetime import date, timedelta
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
 from bot.ledger.db import make_engine, session_factory
@@ -22,6 +20,7 @@ from bot.outreach.preview import preview
 from bot.outreach.views import (
     PAUSE_URL, RESUME_URL, handle_pause_form, handle_resume_form, render_outreach_page,
 )
+from tests.schema_compare import schema_diff
 from tests.outreach.conftest import CREDITOR, MONDAY, FixedClock, at, debtor_with_invoice
 
 
@@ -117,7 +116,7 @@ def test_migration_0002_upgrades_and_downgrades(tmp_path):
     try:
         upgrade_database(url)
         with engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+            assert schema_diff(conn) == []
         assert {"outbox_messages", "outreach_assignments", "outreach_pauses"} <= set(inspect(engine).get_table_names())
         downgrade_database(url, "0001")
         assert "outbox_messages" not in set(inspect(engine).get_table_names())

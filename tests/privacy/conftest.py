@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Iterator
 
@@ -21,6 +21,9 @@ from bot.outreach.models import OutboxMessage, OutreachAssignment, OutreachPause
 from bot.ledger.instalments import InvoiceInstalment
 from bot.payments.models import PaymentEvent
 from bot.statements.models import StatementLine
+from bot.security.verified import VerifiedConversation
+from bot.agentdesk.models import TaskSource
+from bot.channels.models import ChannelState, InboundUpdate, OutboundDelivery, ReplyButtons
 from tests.factories import add_debtor, add_invoice, add_payment
 
 TODAY = date(2026, 12, 3)
@@ -72,12 +75,16 @@ def populate(session, ref: str, phone: str, email: str | None, secret: str, conv
                              created_at=when, last_inbound_at=when))
     session.add(TranscriptMessage(conversation_id=conv, sender="debtor", text=secret, created_at=when))
     session.add(VerificationAttempt(conversation_id=conv, invoice_key=f"FT{ref}1", succeeded=True, created_at=when))
+    session.add(VerifiedConversation(conversation_id=conv, debtor_id=debtor.id, invoice_id=held.id,
+                                     channel="whatsapp", verified_at=when, expires_at=when + timedelta(hours=2)))
     nps = NpsResponse(debtor_id=debtor.id, conversation_id=conv, channel="whatsapp", journey="plan",
                       outcome="plan", language="it", score=3, reason=secret, improvement="", created_at=when)
     session.add(nps)
     session.flush()
     session.add(FollowUpTask(kind="nps_detractor", debtor_id=debtor.id, nps_response_id=nps.id,
                              conversation_id=conv, note=secret))
+    session.add(TaskSource(followup_task_id=900 + debtor.id, source="dispute", source_id=debtor.id,
+                           invoice_id=held.id))
     session.add(Handoff(conversation_id=conv, channel="whatsapp", reason="hardship",
                         summary=json.dumps({"name": "Mario Rossi", "said": secret})))
     session.add(OutboxMessage(idempotency_key=f"{ref}-rem", debtor_id=debtor.id, subject_kind="invoice",
@@ -85,6 +92,12 @@ def populate(session, ref: str, phone: str, email: str | None, secret: str, conv
                               send_on=date(2026, 11, 1), send_after=when, channel="sms", address=phone,
                               template="due", text=f"Gentile cliente {secret}", status="sent", created_at=when))
     session.add(OutreachAssignment(debtor_id=debtor.id, step="due", variant="a"))
+    session.add(InboundUpdate(channel="whatsapp", provider_id=f"SM-{ref}", conversation_id=conv,
+                              payload=json.dumps({"From": f"whatsapp:{phone}", "Body": secret})))
+    session.add(OutboundDelivery(conversation_id=conv, channel="whatsapp", payload=json.dumps({"text": secret})))
+    session.add(ReplyButtons(conversation_id=conv, text=secret, rich=json.dumps({"text": secret, "buttons": []})))
+    session.add(ChannelState(conversation_id=conv, kind="choices", value=json.dumps([[secret, "/affirm"]]),
+                             expires_at=when + timedelta(hours=6)))
     session.add(OutreachPause(scope="debtor", debtor_id=debtor.id, reason="hardship"))
     session.add(InvoiceInstalment(invoice_id=held.id, number=1, due_date=date(2026, 10, 15), amount=Decimal("100.00")))
     session.add(PaymentEvent(source="stripe", event_id=f"evt_{ref}", debtor_id=debtor.id, invoice_id=held.id,

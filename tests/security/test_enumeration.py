@@ -188,7 +188,7 @@ def test_attack_through_the_real_servers_is_stopped_before_the_hit(live):
     replies = []
     for n in range(410, 418):
         sender = f"guess-{uuid.uuid4().hex[:10]}"
-        live.rest(sender, "non riesco a pagare, ho perso il lavoro")
+        live.rest(sender, "vorrei pagare a rate")  # straight to the invoice question
         live.rest(sender, f"FT-2026/00{n}")
         replies.append(" ".join(r.get("text") or "" for r in live.rest(sender, CF_MARIO)))
     assert not any("Rossi" in text or "1.240" in text for text in replies), replies[-1]

@@ -37,6 +37,7 @@
   if (conv) {
     var list = document.getElementById("transcript");
     var status = conv.getAttribute("data-status");
+    var holder = conv.getAttribute("data-assigned") || "";
     var url = conv.getAttribute("data-stream") + "?after=" + conv.getAttribute("data-last-id");
     var scroll = function () { list.scrollTop = list.scrollHeight; };
     scroll();
@@ -49,7 +50,11 @@
         });
         scroll();
       }
-      if (data.status && data.status !== status && !leaving) { window.location.reload(); }
+      if (leaving) { return; }
+      // Transferred away from this agent: the page is no longer theirs to see.
+      if (data.status === "gone") { window.location.assign(body.getAttribute("data-base") + "/queue"); return; }
+      // Taken, released, transferred or closed elsewhere: the action panel must match.
+      if ((data.status && data.status !== status) || (data.assigned_to || "") !== holder) { window.location.reload(); }
     });
   }
 

@@ -110,10 +110,10 @@ def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type
 
 def install() -> None:
     event_validators(), action_result_validator(), reply_without_events_validator()  # compile at start-up
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
-    Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign,assignment]
+    RemoteAction._validate_action_result = _validate_action_result
+    Event.resolve_by_type = staticmethod(_resolve_by_type)
 
 
 def uninstall() -> None:
-    RemoteAction._validate_action_result = _ORIGINAL  # type: ignore[method-assign]
-    Event.resolve_by_type = _ORIGINAL_RESOLVE  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = _ORIGINAL
+    Event.resolve_by_type = _ORIGINAL_RESOLVE

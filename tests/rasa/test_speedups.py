@@ -11,7 +11,7 @@ from rasa.shared.utils.common import all_subclasses
 from sqlalchemy import text
 from sqlalchemy.pool import QueuePool
 
-from bot.channels import rasa_speedups
+from bot.rasa import speedups as rasa_speedups
 
 GOOD = [
     {"events": [], "responses": []},
@@ -116,7 +116,7 @@ def test_same_answer_as_rasa_for_any_reply(remote_action, result):
 def test_loading_the_tracker_store_installs_the_patch(tmp_path):
     rasa_speedups.uninstall()
     assert RemoteAction._validate_action_result is not rasa_speedups._validate_action_result
-    from bot.channels import tracker_store
+    from bot.rasa import tracker_store
 
     store = tracker_store.UrlSQLTrackerStore(url=f"sqlite:///{tmp_path / 'trackers.db'}")
     assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
@@ -135,7 +135,7 @@ def test_tracker_round_trip_through_the_pooled_store(tmp_path):
     from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.channels import tracker_store
+    from bot.rasa import tracker_store
 
     domain = Domain.from_yaml("version: '3.1'\nslots:\n  language:\n    type: text\n    mappings: [{type: custom}]\n")
     store = tracker_store.UrlSQLTrackerStore(domain=domain, url=f"sqlite:///{tmp_path / 'trackers.db'}")

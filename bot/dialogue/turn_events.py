@@ -1,0 +1,22 @@
+"""What the tracker's event list says about the current turn and earlier sessions.
+
+Plain functions over Rasa's event dicts (no Rasa import), so they are unit-tested alone.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+Event = Mapping[str, object]
+
+
+def is_returning(events: Sequence[Event]) -> bool:
+    """Whether the debtor wrote in an earlier session of this conversation."""
+    starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
+    if not starts:
+        return False
+    return any(e.get("event") == "user" for e in events[:starts[-1]])
+
+
+def user_turns(events: Sequence[Event]) -> int:
+    """How many messages the debtor has sent: a number for the current turn."""
+    return sum(1 for e in events if e.get("event") == "user")
