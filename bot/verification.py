@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
+from typing import Iterable, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,10 +28,12 @@ from bot.settings import get_settings
 # of one window, and a scope can record at most a handful of failures per lock period.
 LOOKBACK = timedelta(hours=24)
 
+VerificationStatus = Literal["verified", "failed", "locked"]
+
 
 @dataclass(frozen=True)
 class VerificationResult:
-    status: str  # verified | failed | locked
+    status: VerificationStatus
     debtor_id: int | None = None
     invoice_id: int | None = None
     invoice_number: str | None = None

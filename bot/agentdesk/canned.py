@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import PlanStatus
 from bot.agentdesk.models import CannedReply
 from bot.ledger.db import session_scope
 from bot.ledger.models import DEFAULT_CREDITOR, Conversation, Debtor, Handoff, PaymentPlan, PlanInstalment
@@ -106,7 +107,7 @@ def facts(session: Session, conversation_id: str, language: str, agent_name: str
     values["balance"] = format_money(open_balance(session, debtor.id), language)
     upcoming = session.execute(
         select(PlanInstalment).join(PaymentPlan, PaymentPlan.id == PlanInstalment.plan_id)
-        .where(PaymentPlan.debtor_id == debtor.id, PaymentPlan.status == "active", PlanInstalment.paid.is_(False))
+        .where(PaymentPlan.debtor_id == debtor.id, PaymentPlan.status == PlanStatus.ACTIVE, PlanInstalment.paid.is_(False))
         .order_by(PlanInstalment.due_date, PlanInstalment.id).limit(1)).scalars().first()
     if upcoming is not None:
         values["next_instalment"] = format_money(Decimal(upcoming.amount), language)

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import HandoffStatus, TaskStatus
 from bot.ledger.models import Agent, FollowUpTask, Handoff, NpsResponse, TranscriptMessage
 
 
@@ -55,9 +56,9 @@ def agent_figures(session: Session, since: datetime, until: datetime) -> list[Ag
     for h in handoffs:
         row = agents.setdefault(h.assigned_to, AgentFigures(h.assigned_to, h.assigned_to))
         row.handled += 1
-        if h.status == "closed" and h.outcome:
+        if h.status == HandoffStatus.CLOSED and h.outcome:
             row.outcomes[h.outcome] += 1
-        elif h.status == "returned":
+        elif h.status == HandoffStatus.RETURNED:
             row.outcomes["returned"] += 1
         window_end = h.closed_at or until
         first = session.execute(select(func.min(TranscriptMessage.created_at)).where(
@@ -67,7 +68,7 @@ def agent_figures(session: Session, since: datetime, until: datetime) -> list[Ag
             row.unanswered += 1
         else:
             waits.setdefault(h.assigned_to, []).append((first - h.created_at).total_seconds())
-        if h.status == "returned" and h.closed_at is not None:
+        if h.status == HandoffStatus.RETURNED and h.closed_at is not None:
             next_handoff = session.execute(select(func.min(Handoff.created_at)).where(
                 Handoff.conversation_id == h.conversation_id, Handoff.created_at > h.closed_at)).scalar()
             stmt = select(NpsResponse.score).where(NpsResponse.conversation_id == h.conversation_id,
@@ -80,7 +81,7 @@ def agent_figures(session: Session, since: datetime, until: datetime) -> list[Ag
     for username, values in waits.items():
         agents[username].median_first_response_s = statistics.median(values)
     for owner, count in session.execute(select(FollowUpTask.owner, func.count()).where(
-            FollowUpTask.status == "open", FollowUpTask.owner.is_not(None)).group_by(FollowUpTask.owner)):
+            FollowUpTask.status == TaskStatus.OPEN, FollowUpTask.owner.is_not(None)).group_by(FollowUpTask.owner)):
         if owner in agents:
             agents[owner].open_tasks = int(count)
     for row in agents.values():

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import DisputeStatus, ReconciliationStatus, TaskStatus
 from bot.agentdesk.models import TaskSource
 from bot.ledger.db import session_scope
 from bot.ledger.models import Debtor, Dispute, FollowUpTask, Handoff, Invoice, ReconciliationCase
@@ -47,10 +48,10 @@ def sync_cases(session: Session, today: date) -> int:
     opened = 0
     cases: list[tuple[str, Any, date]] = []
     linked = select(TaskSource.source_id).where(TaskSource.source == "dispute")
-    for d in session.execute(select(Dispute).where(Dispute.status == "open", Dispute.id.not_in(linked))).scalars():
+    for d in session.execute(select(Dispute).where(Dispute.status == DisputeStatus.OPEN, Dispute.id.not_in(linked))).scalars():
         cases.append(("dispute", d, d.respond_by or add_business_days(today, RECONCILIATION_DAYS)))
     linked = select(TaskSource.source_id).where(TaskSource.source == "reconciliation")
-    for r in session.execute(select(ReconciliationCase).where(ReconciliationCase.status == "open",
+    for r in session.execute(select(ReconciliationCase).where(ReconciliationCase.status == ReconciliationStatus.OPEN,
                                                               ReconciliationCase.id.not_in(linked))).scalars():
         cases.append(("reconciliation", r, add_business_days(r.created_at.date(), RECONCILIATION_DAYS)))
     for kind, case, due in cases:
@@ -73,9 +74,9 @@ def list_inbox(session: Session, view: str, username: str, today: date, kind: st
         raise ValueError(f"view must be one of {', '.join(VIEWS)}")
     stmt = select(FollowUpTask, Debtor.name).outerjoin(Debtor, Debtor.id == FollowUpTask.debtor_id)
     if view == "done":
-        stmt = stmt.where(FollowUpTask.status == "done").order_by(FollowUpTask.closed_at.desc()).limit(200)
+        stmt = stmt.where(FollowUpTask.status == TaskStatus.DONE).order_by(FollowUpTask.closed_at.desc()).limit(200)
     else:
-        stmt = stmt.where(FollowUpTask.status == "open")
+        stmt = stmt.where(FollowUpTask.status == TaskStatus.OPEN)
         if view == "mine":
             stmt = stmt.where((FollowUpTask.owner == username) | FollowUpTask.owner.is_(None))
         if view == "overdue":
@@ -91,7 +92,7 @@ def list_inbox(session: Session, view: str, username: str, today: date, kind: st
     return [InboxRow(id=t.id, kind=t.kind, status=t.status, owner=t.owner, due_on=t.due_on, created_at=t.created_at,
                      note=t.note or "", resolution=t.resolution, debtor_id=t.debtor_id, debtor_name=name or "",
                      conversation_id=t.conversation_id, handoff_id=latest.get(t.conversation_id),
-                     overdue=t.status == "open" and t.due_on is not None and t.due_on < today)
+                     overdue=t.status == TaskStatus.OPEN and t.due_on is not None and t.due_on < today)
             for t, name in rows]
 
 

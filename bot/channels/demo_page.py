@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import PlanStatus
 from bot.channels.tokens import WebchatClaims
 from bot.ledger.db import session_scope
 from bot.ledger.models import Debtor, PaymentPlan
@@ -79,7 +80,7 @@ def _plan(session: Session, debtor_id: int) -> tuple[PlanView, int | None] | Non
     if plan is None:
         return None
     unpaid = [i for i in plan.instalments if not i.paid]
-    nxt = unpaid[0] if unpaid and plan.status == "active" else None
+    nxt = unpaid[0] if unpaid and plan.status == PlanStatus.ACTIVE else None
     view = PlanView(status=plan.status, instalment_count=plan.instalment_count,
                     paid_count=len(plan.instalments) - len(unpaid), next_number=nxt.number if nxt else None,
                     next_due=nxt.due_date if nxt else None, next_amount=Decimal(nxt.amount) if nxt else None)
@@ -112,7 +113,7 @@ def load_page(claims: WebchatClaims, verified: bool) -> PageView | None:
     creditor = get_creditor()
     if plan and plan.next_amount is not None and next_id is not None:
         pay_url = payment_link_for("instalment", next_id, invoice_id, plan.next_amount, currency)
-    elif view.open_amount > 0 and not (plan and plan.status == "active"):
+    elif view.open_amount > 0 and not (plan and plan.status == PlanStatus.ACTIVE):
         pay_url = payment_link_for("invoice", invoice_id, invoice_id, view.open_amount, currency)
     else:
         pay_url = None

@@ -19,6 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import select
 
+from bot.ledger.states import HandoffStatus
 from bot.channels.tokens import WebchatClaims, new_device_id, valid_device_id
 from bot.channels.webchat_hub import HUB
 from bot.ledger.db import session_scope
@@ -86,7 +87,7 @@ def agent_names(conversation_id: str) -> tuple[str | None, str | None]:
     if row is None:
         return None, None
     status, name = row
-    return (name if status == "assigned" else None), name
+    return (name if status == HandoffStatus.ASSIGNED else None), name
 
 
 # --- buttons the bot really offered ------------------------------------------------------

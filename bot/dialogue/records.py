@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 from sqlalchemy import select
 
+from bot.ledger.states import PlanStatus
 from bot.dialogue.choices import DISPUTE_CATEGORIES
 from bot.ledger.db import session_scope
 from bot.ledger.models import (
@@ -33,8 +34,8 @@ def record_plan(*, debtor_id: int, instalments: Sequence[tuple[int, date, Decima
     with session_scope() as session:
         # A new agreement replaces an earlier active one rather than stacking on it.
         for old in session.execute(select(PaymentPlan).where(
-                PaymentPlan.debtor_id == debtor_id, PaymentPlan.status == "active")).scalars():
-            old.status = "cancelled"
+                PaymentPlan.debtor_id == debtor_id, PaymentPlan.status == PlanStatus.ACTIVE)).scalars():
+            old.status = PlanStatus.CANCELLED
         plan = PaymentPlan(debtor_id=debtor_id, total=total, instalment_count=len(instalments),
                            conversation_id=conversation_id, channel=channel, created_by=created_by)
         plan.instalments = [PlanInstalment(number=n, due_date=d, amount=a) for n, d, a in instalments]

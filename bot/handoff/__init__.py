@@ -5,10 +5,11 @@ dialogue; ``service`` is the queue (synchronous, one Session per call); ``consol
 agent web console, mounted by Rasa as the ``console`` input channel.
 """
 from __future__ import annotations
+from bot.ledger.states import OPEN_HANDOFF_STATUSES
 
 REASONS = frozenset({
     "request_human", "complain", "fallback", "vulnerability", "dispute", "verification_locked",
     "unaffordable", "hardship",
 })
 OUTCOMES = ("resolved", "promise", "plan", "dispute", "callback", "no_answer", "other")
-OPEN_STATUSES = ("queued", "assigned")
+OPEN_STATUSES = OPEN_HANDOFF_STATUSES

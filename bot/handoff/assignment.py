@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import HandoffStatus
 from bot.handoff.service import (
     HandoffConflict, HandoffError, HandoffNotFound, assigned_handoff, check_capacity, find_agent, get_handoff,
 )
@@ -22,7 +23,7 @@ from bot.settings import get_settings
 
 def may_view(handoff: Handoff, username: str, supervisor: bool) -> bool:
     """Agents see waiting entries and their own; supervisors see everything."""
-    return supervisor or handoff.status == "queued" or handoff.assigned_to == username
+    return supervisor or handoff.status == HandoffStatus.QUEUED or handoff.assigned_to == username
 
 
 def viewable_handoff(session: Session, handoff_id: int, username: str, supervisor: bool) -> Handoff:
@@ -37,7 +38,7 @@ def _held(session: Session, handoff_id: int, username: str, supervisor: bool) ->
     if not supervisor:
         return assigned_handoff(session, handoff_id, username)
     handoff = get_handoff(session, handoff_id)
-    if handoff.status != "assigned":
+    if handoff.status != HandoffStatus.ASSIGNED:
         raise HandoffConflict("not_assigned")
     return handoff
 
@@ -84,14 +85,14 @@ def requeue_silent(session: Session, now: datetime) -> list[Handoff]:
                   .scalar_subquery())
     candidates = session.execute(
         select(Handoff.id, Handoff.assigned_to).where(
-            Handoff.status == "assigned", Handoff.taken_at <= deadline,
+            Handoff.status == HandoffStatus.ASSIGNED, Handoff.taken_at <= deadline,
             func.coalesce(last_agent, Handoff.taken_at) <= deadline)).all()
     requeued: list[Handoff] = []
     for handoff_id, holder in candidates:
         changed = session.execute(
-            update(Handoff).where(Handoff.id == handoff_id, Handoff.status == "assigned",
+            update(Handoff).where(Handoff.id == handoff_id, Handoff.status == HandoffStatus.ASSIGNED,
                                   Handoff.assigned_to == holder)
-            .values(status="queued", assigned_to=None, taken_at=None, created_at=now)
+            .values(status=HandoffStatus.QUEUED, assigned_to=None, taken_at=None, created_at=now)
             .execution_options(synchronize_session=False))
         if changed.rowcount != 1:
             continue  # the agent acted meanwhile

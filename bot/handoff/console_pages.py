@@ -14,13 +14,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.ledger.states import HandoffStatus
 from bot.handoff import OUTCOMES, REASONS, events, streams, views
 from bot.handoff.queue_views import VIEWS, Filters, allowed_views
 from bot.handoff.web import fragment, render, requires
 from bot.privacy.audit_events import record_agent_view
 
 CHANNELS = ("telegram", "whatsapp", "sms", "webchat", "rest")
-STATUSES = ("queued", "assigned", "returned", "closed", "expired")
+STATUSES = tuple(HandoffStatus)
 
 
 async def _db(fn: Callable[..., Any], *args: Any) -> Any:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import HandoffStatus
 from bot.handoff import events, texts
 from bot.handoff.service import expected_wait_minutes, open_handoff
 from bot.ledger.db import session_scope
@@ -47,7 +48,7 @@ def gate_decision(session: Session, conversation_id: str, now: datetime) -> Gate
         return GateDecision(paused=False)
     handoff = open_handoff(session, conversation_id)
     # Once an agent has taken it, the agent is the one talking: no automatic notes.
-    if handoff is None or handoff.status != "queued" or not _claim_note_slot(session, handoff, now):
+    if handoff is None or handoff.status != HandoffStatus.QUEUED or not _claim_note_slot(session, handoff, now):
         return GateDecision(paused=True)
     lang = conv.language or handoff.language or "it"
     try:

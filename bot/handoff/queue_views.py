@@ -13,6 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import CLOSED_HANDOFF_STATUSES, HandoffStatus
 from bot.handoff import OPEN_STATUSES, labels, summary as summaries
 from bot.parsing.invoice_numbers import invoice_key
 from bot.ledger.models import Agent, Conversation, Debtor, Handoff, Invoice, TranscriptMessage
@@ -20,7 +21,7 @@ from bot.ledger.models import Agent, Conversation, Debtor, Handoff, Invoice, Tra
 View = Literal["mine", "unassigned", "open", "closed"]
 VIEWS: tuple[View, ...] = ("mine", "unassigned", "open", "closed")
 AGENT_VIEWS: tuple[View, ...] = ("mine", "unassigned")
-CLOSED_STATUSES = ("returned", "closed", "expired")
+CLOSED_STATUSES = CLOSED_HANDOFF_STATUSES
 MAX_ROWS = 200
 MAX_QUERY = 100
 
@@ -116,9 +117,9 @@ def list_queue(session: Session, now: datetime, *, view: View = "open", agent: s
             .join(Agent, Agent.username == Handoff.assigned_to, isouter=True)
             .join(last_debtor, last_debtor.c.conversation_id == Handoff.conversation_id, isouter=True))
     if view == "mine":
-        stmt = stmt.where(Handoff.status == "assigned", Handoff.assigned_to == (agent or ""))
+        stmt = stmt.where(Handoff.status == HandoffStatus.ASSIGNED, Handoff.assigned_to == (agent or ""))
     elif view == "unassigned":
-        stmt = stmt.where(Handoff.status == "queued")
+        stmt = stmt.where(Handoff.status == HandoffStatus.QUEUED)
     elif view == "closed":
         stmt = stmt.where(Handoff.status.in_(CLOSED_STATUSES))
     else:
@@ -134,7 +135,7 @@ def list_queue(session: Session, now: datetime, *, view: View = "open", agent: s
     if view == "closed":
         stmt = stmt.order_by(Handoff.closed_at.desc(), Handoff.id.desc())
     else:
-        stmt = stmt.order_by((Handoff.status == "assigned").asc(), Handoff.priority.desc(),
+        stmt = stmt.order_by((Handoff.status == HandoffStatus.ASSIGNED).asc(), Handoff.priority.desc(),
                              Handoff.created_at.asc(), Handoff.id.asc())
     return [_item(row, now, lang) for row in session.execute(stmt.limit(MAX_ROWS)).all()]
 

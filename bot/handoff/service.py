@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import HandoffStatus
 from bot.conversations import record_message, upsert_conversation
 from bot.creditor import get_creditor
 from bot.handoff import OPEN_STATUSES, OUTCOMES, REASONS, summary as summaries
@@ -77,7 +78,7 @@ def is_open_now(now: datetime) -> bool:
 
 
 def queued_count(session: Session) -> int:
-    return int(session.execute(select(func.count(Handoff.id)).where(Handoff.status == "queued")).scalar_one())
+    return int(session.execute(select(func.count(Handoff.id)).where(Handoff.status == HandoffStatus.QUEUED)).scalar_one())
 
 
 def expected_wait_minutes(session: Session, now: datetime) -> int:
@@ -124,7 +125,7 @@ def request_handoff(session: Session, *, conversation_id: str, channel: str, rea
                             language=language, debtor_id=debtor_id, vulnerable=vulnerable)
     data["after_hours"] = not in_hours
     handoff = Handoff(conversation_id=conversation_id, channel=channel, reason=reason, language=language,
-                      priority=priority_for(reason, data["vulnerable"]), status="queued",
+                      priority=priority_for(reason, data["vulnerable"]), status=HandoffStatus.QUEUED,
                       summary=json.dumps(data, sort_keys=True), created_at=now,
                       # The escalation reply already told the wait: the next note is due later.
                       last_note_at=now)
@@ -147,7 +148,7 @@ def get_handoff(session: Session, handoff_id: int) -> Handoff:
 def open_count(session: Session, agent_username: str) -> int:
     """How many conversations the agent holds right now."""
     return int(session.execute(select(func.count(Handoff.id)).where(
-        Handoff.status == "assigned", Handoff.assigned_to == agent_username)).scalar_one())
+        Handoff.status == HandoffStatus.ASSIGNED, Handoff.assigned_to == agent_username)).scalar_one())
 
 
 def check_capacity(session: Session, agent_username: str) -> None:
@@ -167,8 +168,8 @@ def take(session: Session, handoff_id: int, agent_username: str, now: datetime |
     now = now or datetime.utcnow()
     check_capacity(session, agent_username)
     result = session.execute(
-        update(Handoff).where(Handoff.id == handoff_id, Handoff.status == "queued")
-        .values(status="assigned", assigned_to=agent_username, taken_at=now)
+        update(Handoff).where(Handoff.id == handoff_id, Handoff.status == HandoffStatus.QUEUED)
+        .values(status=HandoffStatus.ASSIGNED, assigned_to=agent_username, taken_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -186,7 +187,7 @@ def take(session: Session, handoff_id: int, agent_username: str, now: datetime |
 def assigned_handoff(session: Session, handoff_id: int, agent_username: str) -> Handoff:
     """The handoff, if this agent holds it; otherwise a HandoffError the console can show."""
     handoff = get_handoff(session, handoff_id)
-    if handoff.status != "assigned":
+    if handoff.status != HandoffStatus.ASSIGNED:
         raise HandoffConflict("not_assigned")
     if handoff.assigned_to != agent_username:
         raise HandoffConflict("other_agent")
@@ -262,13 +263,13 @@ def sweep_sla(session: Session, now: datetime) -> list[Handoff]:
     deadline = now - timedelta(minutes=get_settings().handoff_sla_minutes)
     candidates = session.execute(
         select(Handoff.id).join(Conversation, Conversation.conversation_id == Handoff.conversation_id)
-        .where(Handoff.status == "queued", Handoff.created_at <= deadline, Conversation.paused.is_(True))
+        .where(Handoff.status == HandoffStatus.QUEUED, Handoff.created_at <= deadline, Conversation.paused.is_(True))
     ).scalars().all()
     expired: list[Handoff] = []
     for handoff_id in candidates:
         result = session.execute(
-            update(Handoff).where(Handoff.id == handoff_id, Handoff.status == "queued")
-            .values(status="expired", closed_at=now).execution_options(synchronize_session=False))
+            update(Handoff).where(Handoff.id == handoff_id, Handoff.status == HandoffStatus.QUEUED)
+            .values(status=HandoffStatus.EXPIRED, closed_at=now).execution_options(synchronize_session=False))
         if result.rowcount != 1:
             continue  # taken meanwhile: the agent wins
         handoff = get_handoff(session, handoff_id)

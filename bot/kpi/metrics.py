@@ -29,6 +29,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import HandoffStatus, PlanStatus, PromiseStatus
 from bot.ledger.models import (
     ContactPreference, Conversation, Debtor, Dispute, Handoff, Invoice, NpsResponse, Payment, PaymentPlan,
     PlanInstalment, PromiseToPay, ReconciliationCase,
@@ -156,7 +157,7 @@ def _ledger_payments(session: Session) -> tuple[dict[int, list[tuple[date, Decim
 
 
 def promise_outcome(promise: PromiseToPay, paid: Decimal, as_of: date) -> str:
-    if promise.status in ("kept", "broken"):
+    if promise.status in (PromiseStatus.KEPT, PromiseStatus.BROKEN):
         return promise.status
     if paid >= Decimal(promise.amount):
         return "kept"
@@ -184,15 +185,15 @@ def _promises(session: Session, w: Window, ledger, attr: Attribution, splits: Sp
 
 
 def plan_outcome(plan: PaymentPlan, instalments: list[PlanInstalment], paid_since: Decimal, as_of: date) -> str:
-    if plan.status == "cancelled":
+    if plan.status == PlanStatus.CANCELLED:
         return "cancelled"
     flagged = sum((Decimal(i.amount) for i in instalments if i.paid), ZERO)
     paid = max(paid_since, flagged)
     total = Decimal(plan.total)
-    if plan.status == "completed" or (total > 0 and paid >= total):
+    if plan.status == PlanStatus.COMPLETED or (total > 0 and paid >= total):
         return "completed"
     due = sum((Decimal(i.amount) for i in instalments if i.due_date < as_of - timedelta(days=PLAN_GRACE_DAYS)), ZERO)
-    if plan.status == "broken" or paid < due:
+    if plan.status == PlanStatus.BROKEN or paid < due:
         return "defaulted"
     return "on_track"
 
@@ -255,7 +256,7 @@ def _conversations(session: Session, w: Window, splits: Splits) -> tuple[dict[st
         splits.add(h.channel, h.language, "handoffs")
         if h.taken_at:
             waits.append((h.taken_at - h.created_at).total_seconds() / 60)
-        elif h.status in ("expired", "queued"):
+        elif h.status in (HandoffStatus.EXPIRED, HandoffStatus.QUEUED):
             unanswered += 1
     ordered = sorted(waits)
     handoff = {

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import PlanStatus
 from bot.ledger.models import Invoice, Payment, PaymentPlan
 from bot.payments.models import PaymentEvent
 
@@ -76,7 +77,7 @@ def _instalments(session: Session, by_invoice: dict[int, list[tuple[date, Decima
     for inv_id, rows in by_invoice.items():
         debtor_payments[debtor_of.get(inv_id, -1)].extend(rows)
     due = on_time = 0
-    for plan in session.execute(select(PaymentPlan).where(PaymentPlan.status != "cancelled")).scalars():
+    for plan in session.execute(select(PaymentPlan).where(PaymentPlan.status != PlanStatus.CANCELLED)).scalars():
         agreed = plan.created_at.date()
         paid = sorted(p for p in debtor_payments.get(plan.debtor_id, []) if p[0] >= agreed)
         owed = ZERO

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from stdnum.it import codicefiscale
 
+from bot.ledger.states import HandoffStatus, PlanStatus, TaskStatus
 from bot.ledger.models import (
     Base,
     ContactPreference, Conversation, Debtor, Dispute, FollowUpTask, Handoff, Invoice, NpsResponse, Payment,
@@ -139,7 +140,7 @@ class _Simulator:
             dates = [day + timedelta(days=20 + 30 * i) for i in range(count)]
             behaviour = rng.choices(("on_track", "default", "early"), (65, 25, 10))[0]
             plan = PaymentPlan(debtor_id=debtor.id, total=inv.amount_due, instalment_count=count, conversation_id=conv_id,
-                               channel=channel, created_at=started, status="active")
+                               channel=channel, created_at=started, status=PlanStatus.ACTIVE)
             self.plans.append((plan, amounts, dates))
             paid_upto = count if behaviour == "early" else rng.randint(0, 1) if behaviour == "default" else count
             for n, (amount, due) in enumerate(zip(amounts, dates, strict=False)):
@@ -179,7 +180,7 @@ class _Simulator:
         taken = None if expired else created + timedelta(minutes=rng.choice((1, 2, 4, 6, 9, 14, 20, 35, 55)))
         self.rows[Handoff].append(dict(
             conversation_id=conv_id, channel=channel, reason=reason or rng.choice(HANDOFF_REASONS), language=language,
-            priority=10 if reason == "hardship" else 0, status="expired" if expired else "closed",
+            priority=10 if reason == "hardship" else 0, status=HandoffStatus.EXPIRED if expired else HandoffStatus.CLOSED,
             assigned_to=None if expired else rng.choice(("giulia", "marco", "sara")), created_at=created,
             taken_at=taken, closed_at=None if taken is None else taken + timedelta(minutes=rng.randint(3, 30)),
             summary="{}", outcome=None if expired else rng.choice(("plan_agreed", "payment_pause", "resolved"))))
@@ -197,7 +198,7 @@ class _Simulator:
             for plan, amounts, dates in self.plans for n, (amount, due) in enumerate(zip(amounts, dates, strict=False))])
         s.bulk_insert_mappings(FollowUpTask, [
             dict(kind="nps_detractor", debtor_id=debtor_id, nps_response_id=r.id, conversation_id=r.conversation_id,
-                 status="open" if self.rng.random() < 0.6 else "done", owner=DEFAULT_OWNER,
+                 status=TaskStatus.OPEN if self.rng.random() < 0.6 else TaskStatus.DONE, owner=DEFAULT_OWNER,
                  due_on=add_business_days(r.created_at.date(), FOLLOWUP_BUSINESS_DAYS), created_at=r.created_at,
                  note=f"NPS {r.score} ({r.journey}/{r.outcome})")
             for r, debtor_id in self.nps if r.score <= 6])

@@ -16,6 +16,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry, relationship
 from sqlalchemy.orm.decl_api import DeclarativeMeta
 
+from bot.ledger.states import DisputeStatus, HandoffStatus, PlanStatus, PromiseStatus, ReconciliationStatus, TaskStatus
+
 _registry = registry()
 
 
@@ -97,7 +99,7 @@ class PaymentPlan(Base):
     id = Column(Integer, primary_key=True)
     creditor_id = _creditor()
     debtor_id = Column(Integer, ForeignKey("debtors.id"), nullable=False, index=True)
-    status = Column(String(16), nullable=False, default="active")  # active|completed|broken|cancelled
+    status = Column(String(16), nullable=False, default=PlanStatus.ACTIVE.value)
     total = Column(Money, nullable=False)
     instalment_count = Column(Integer, nullable=False)
     conversation_id = Column(String(128), nullable=True)
@@ -130,7 +132,7 @@ class PromiseToPay(Base):
     invoice_id = Column(Integer, ForeignKey("invoices.id"), nullable=True)
     amount = Column(Money, nullable=False)
     promised_date = Column(Date, nullable=False)
-    status = Column(String(16), nullable=False, default="open")  # open|kept|broken
+    status = Column(String(16), nullable=False, default=PromiseStatus.OPEN.value)
     reminder_on = Column(Date, nullable=True)
     conversation_id = Column(String(128), nullable=True)
     channel = Column(String(16), nullable=True)
@@ -145,7 +147,7 @@ class Dispute(Base):
     reason = Column(Text, nullable=False)
     # not_mine | amount_wrong | not_received | cancelled | other (bot.dialogue.choices)
     category = Column(String(16), nullable=False, default="other", server_default="other")
-    status = Column(String(16), nullable=False, default="open")  # open|upheld|rejected
+    status = Column(String(16), nullable=False, default=DisputeStatus.OPEN.value)
     conversation_id = Column(String(128), nullable=True)
     respond_by = Column(Date, nullable=True)
     created_at = Column(DateTime, nullable=False, default=_now)
@@ -159,7 +161,7 @@ class ReconciliationCase(Base):
     claimed_paid_on = Column(Date, nullable=True)
     claimed_amount = Column(Money, nullable=True)
     claimed_reference = Column(String(128), nullable=True)
-    status = Column(String(16), nullable=False, default="open")  # open|matched|rejected
+    status = Column(String(16), nullable=False, default=ReconciliationStatus.OPEN.value)
     conversation_id = Column(String(128), nullable=True)
     created_at = Column(DateTime, nullable=False, default=_now)
 
@@ -215,7 +217,7 @@ class FollowUpTask(Base):
     debtor_id = Column(Integer, ForeignKey("debtors.id"), nullable=True)
     nps_response_id = Column(Integer, ForeignKey("nps_responses.id"), nullable=True)
     conversation_id = Column(String(128), nullable=True)
-    status = Column(String(16), nullable=False, default="open")  # open | done
+    status = Column(String(16), nullable=False, default=TaskStatus.OPEN.value)
     note = Column(Text, nullable=True)
     owner = Column(String(64), nullable=True)
     due_on = Column(Date, nullable=True)
@@ -257,7 +259,7 @@ class Handoff(Base):
     reason = Column(String(32), nullable=False)
     language = Column(String(2), nullable=False, default="it")
     priority = Column(Integer, nullable=False, default=0)  # higher first; vulnerability = 10
-    status = Column(String(16), nullable=False, default="queued")  # queued|assigned|returned|closed|expired
+    status = Column(String(16), nullable=False, default=HandoffStatus.QUEUED.value)
     summary = Column(Text, nullable=False, default="{}")  # JSON
     assigned_to = Column(String(64), nullable=True)
     outcome = Column(String(32), nullable=True)

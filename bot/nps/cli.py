@@ -6,6 +6,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from bot.ledger.states import TaskStatus
 from bot.settings import ROOT
 
 
@@ -92,7 +93,7 @@ def run_list_tasks(args: argparse.Namespace) -> int:
     print(f"{'id':>5}  {'status':6}  {'due':10}  {'owner':16}  {'score':>5}  {'channel':9}  comment / resolution")
     for v in views:
         due = (v.due_on.isoformat() if v.due_on else "-") + ("!" if v.overdue(today) else "")
-        text = v.resolution if v.status == "done" else v.comment
+        text = v.resolution if v.status == TaskStatus.DONE else v.comment
         print(f"{v.id:>5}  {v.status:6}  {due:10}  {(v.owner or '-')[:16]:16}  "
               f"{'' if v.score is None else v.score:>5}  {(v.channel or '-')[:9]:9}  {(text or '')[:70]}")
     overdue = sum(v.overdue(today) for v in views)

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import TaskStatus
 from bot.ledger.models import DEFAULT_CREDITOR, FollowUpTask, NpsResponse
 from bot.plans.calendar import add_business_days
 
@@ -52,7 +53,7 @@ def record_nps_response(session: Session, *, conversation_id: str, channel: str,
     if category == "detractor":
         session.add(FollowUpTask(
             creditor_id=creditor_id, kind="nps_detractor", debtor_id=debtor_id, nps_response_id=response.id,
-            conversation_id=conversation_id, status="open", owner=DEFAULT_OWNER,
+            conversation_id=conversation_id, status=TaskStatus.OPEN, owner=DEFAULT_OWNER,
             due_on=add_business_days(moment.date(), FOLLOWUP_BUSINESS_DAYS),
             note=f"NPS {score} ({response.journey}/{response.outcome})", created_at=moment,
         ))

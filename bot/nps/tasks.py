@@ -8,9 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import TaskStatus
 from bot.ledger.models import AuditLog, FollowUpTask, NpsResponse
 
-STATUSES = ("open", "done")
+STATUSES = tuple(TaskStatus)
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class TaskView:
     closed_at: datetime | None
 
     def overdue(self, today: date) -> bool:
-        return self.status == "open" and self.due_on is not None and self.due_on < today
+        return self.status == TaskStatus.OPEN and self.due_on is not None and self.due_on < today
 
 
 def list_tasks(session: Session, status: str | None = "open", kind: str | None = "nps_detractor",
@@ -75,7 +76,7 @@ def close_task(session: Session, task_id: int, note: str, actor: str = "cli", no
     if not note:
         raise ValueError("a note saying what was done is required to close a task")
     task = _task(session, task_id)
-    if task.status == "done":
+    if task.status == TaskStatus.DONE:
         raise ValueError(f"task {task_id} is already closed")
     task.status, task.resolution, task.closed_at = "done", note[:2000], now or datetime.utcnow()
     session.add(AuditLog(creditor_id=task.creditor_id, actor=actor, action="followup_closed", entity="followup_task",

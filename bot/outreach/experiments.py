@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import OutboxStatus
 from bot.ledger.models import Invoice, Payment, TranscriptMessage
 from bot.outreach.config import Step
 from bot.outreach.models import OutboxMessage, OutreachAssignment
@@ -87,7 +88,7 @@ def _paid(session: Session, msg: OutboxMessage, days: int) -> bool:
 def variant_report(session: Session, days: int = 14) -> list[VariantStats]:
     """Per step and variant: messages sent, replies and payments within ``days`` of sending."""
     groups: dict[tuple[str, str], list[int]] = {}
-    sent = session.execute(select(OutboxMessage).where(OutboxMessage.status == "sent")).scalars().all()
+    sent = session.execute(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENT)).scalars().all()
     for msg in sent:
         counts = groups.setdefault((msg.step, msg.variant), [0, 0, 0])
         counts[0] += 1

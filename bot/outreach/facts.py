@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import DisputeStatus, OPEN_HANDOFF_STATUSES, PlanStatus, PromiseStatus, ReconciliationStatus
 from bot.ledger.models import (
     ContactPreference, Conversation, Debtor, Dispute, Handoff, Invoice, Payment, PaymentPlan, PlanInstalment,
     PromiseToPay, ReconciliationCase,
@@ -20,7 +21,6 @@ from bot.outreach.rules import Reachability, SubjectFacts, whatsapp_window_open
 
 ZERO = Decimal("0.00")
 CONVERSATION_PREFIX = {"whatsapp": "wa:", "sms": "sms:", "telegram": "tg:"}
-OPEN_HANDOFF = ("queued", "assigned")
 
 
 def conversation_id(channel: str, address: str) -> str:
@@ -54,14 +54,14 @@ def load_subjects(session: Session, creditor_id: str, day: date, config: Outreac
     window = reference_window(steps, "promise", day)
     if window:
         for p in session.execute(select(PromiseToPay).where(
-                PromiseToPay.creditor_id == creditor_id, PromiseToPay.status == "open",
+                PromiseToPay.creditor_id == creditor_id, PromiseToPay.status == PromiseStatus.OPEN,
                 PromiseToPay.promised_date.between(*window))).scalars():
             subjects.append(Subject("promise", p.id, p.debtor_id, p.promised_date, p.invoice_id,
                                     {"promised_date": p.promised_date}))
     window = reference_window(steps, "instalment", day)
     if window:
         rows = session.execute(select(PlanInstalment, PaymentPlan).join(PaymentPlan).where(
-            PaymentPlan.creditor_id == creditor_id, PaymentPlan.status == "active",
+            PaymentPlan.creditor_id == creditor_id, PaymentPlan.status == PlanStatus.ACTIVE,
             PlanInstalment.paid.is_(False), PlanInstalment.due_date.between(*window))).all()
         for inst, plan in rows:
             subjects.append(Subject("instalment", inst.id, plan.debtor_id, inst.due_date, None,
@@ -96,10 +96,10 @@ def _hold_of(session: Session, invoice_ids: list[int]) -> str | None:
         if inv.collection_hold:
             return str(inv.collection_hold)
     if session.execute(select(Dispute.id).where(Dispute.invoice_id.in_(invoice_ids),
-                                                Dispute.status == "open").limit(1)).first():
+                                                Dispute.status == DisputeStatus.OPEN).limit(1)).first():
         return "dispute"
     if session.execute(select(ReconciliationCase.id).where(ReconciliationCase.invoice_id.in_(invoice_ids),
-                                                           ReconciliationCase.status == "open").limit(1)).first():
+                                                           ReconciliationCase.status == ReconciliationStatus.OPEN).limit(1)).first():
         return "reconciliation"
     return None
 
@@ -116,21 +116,21 @@ def _subject_open(session: Session, subject: Subject) -> bool:
         return invoice is not None and invoice_open_amount(session, invoice) > ZERO
     if subject.kind == "promise":
         promise = session.get(PromiseToPay, subject.subject_id)
-        return promise is not None and promise.status == "open" and bool(_open_invoice_ids(session, subject.debtor_id))
+        return promise is not None and promise.status == PromiseStatus.OPEN and bool(_open_invoice_ids(session, subject.debtor_id))
     if subject.kind == "instalment":
         inst = session.get(PlanInstalment, subject.subject_id)
-        return inst is not None and not inst.paid and inst.plan.status == "active"
+        return inst is not None and not inst.paid and inst.plan.status == PlanStatus.ACTIVE
     return True
 
 
 def _plan_on_track(session: Session, debtor_id: int, day: date) -> bool:
     plans = session.execute(select(PaymentPlan).where(PaymentPlan.debtor_id == debtor_id,
-                                                      PaymentPlan.status == "active")).scalars().all()
+                                                      PaymentPlan.status == PlanStatus.ACTIVE)).scalars().all()
     return any(all(i.paid or i.due_date >= day for i in plan.instalments) for plan in plans)
 
 
 def _promise_pending(session: Session, subject: Subject, day: date) -> bool:
-    stmt = select(PromiseToPay.id).where(PromiseToPay.debtor_id == subject.debtor_id, PromiseToPay.status == "open",
+    stmt = select(PromiseToPay.id).where(PromiseToPay.debtor_id == subject.debtor_id, PromiseToPay.status == PromiseStatus.OPEN,
                                          PromiseToPay.promised_date >= day)
     if subject.invoice_id is not None:
         stmt = stmt.where(or_(PromiseToPay.invoice_id.is_(None), PromiseToPay.invoice_id == subject.invoice_id))
@@ -150,7 +150,7 @@ def with_agent(session: Session, conversations: list[Conversation]) -> bool:
         return True
     ids = [c.conversation_id for c in conversations]
     return bool(ids) and session.execute(select(Handoff.id).where(
-        Handoff.conversation_id.in_(ids), Handoff.status.in_(OPEN_HANDOFF)).limit(1)).first() is not None
+        Handoff.conversation_id.in_(ids), Handoff.status.in_(OPEN_HANDOFF_STATUSES)).limit(1)).first() is not None
 
 
 def recently_contacted(session: Session, debtor_id: int, day: date, gap_days: int) -> bool:

@@ -26,6 +26,7 @@ from typing import Iterable, Iterator
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import DisputeStatus, OutboxStatus, PlanStatus, PromiseStatus, ReconciliationStatus, TaskStatus
 from bot.ledger.instalments import InvoiceInstalment, next_open
 from bot.ledger.models import Dispute, FollowUpTask, Invoice, Payment, PaymentPlan, PromiseToPay, ReconciliationCase
 from bot.outreach.cadence import DueStep, Subject
@@ -141,9 +142,9 @@ def _held(session: Session, invoice_ids: list[int]) -> set[int]:
         out.update(session.execute(select(Invoice.id).where(Invoice.id.in_(chunk),
                                                             Invoice.collection_hold.is_not(None))).scalars())
         out.update(session.execute(select(Dispute.invoice_id).where(Dispute.invoice_id.in_(chunk),
-                                                                    Dispute.status == "open")).scalars())
+                                                                    Dispute.status == DisputeStatus.OPEN)).scalars())
         out.update(session.execute(select(ReconciliationCase.invoice_id).where(
-            ReconciliationCase.invoice_id.in_(chunk), ReconciliationCase.status == "open")).scalars())
+            ReconciliationCase.invoice_id.in_(chunk), ReconciliationCase.status == ReconciliationStatus.OPEN)).scalars())
     return out
 
 
@@ -153,9 +154,9 @@ def _engaged(session: Session, debtor_ids: set[int]) -> set[int]:
         return set()
     ids = list(debtor_ids)
     plans = session.execute(select(PaymentPlan.debtor_id).where(PaymentPlan.debtor_id.in_(ids),
-                                                                PaymentPlan.status == "active")).scalars()
+                                                                PaymentPlan.status == PlanStatus.ACTIVE)).scalars()
     promises = session.execute(select(PromiseToPay.debtor_id).where(PromiseToPay.debtor_id.in_(ids),
-                                                                    PromiseToPay.status == "open")).scalars()
+                                                                    PromiseToPay.status == PromiseStatus.OPEN)).scalars()
     return set(plans) | set(promises)
 
 
@@ -173,7 +174,7 @@ def follow_up_open(session: Session, creditor_id: str, debtor_id: int) -> bool:
     """A task opened by the end of the cadence, not yet closed by a person."""
     return session.execute(select(FollowUpTask.id).where(
         FollowUpTask.creditor_id == creditor_id, FollowUpTask.debtor_id == debtor_id,
-        FollowUpTask.kind == TASK_KIND, FollowUpTask.status == "open").limit(1)).first() is not None
+        FollowUpTask.kind == TASK_KIND, FollowUpTask.status == TaskStatus.OPEN).limit(1)).first() is not None
 
 
 def open_task(session: Session, row: OutboxMessage, creditor_id: str) -> FollowUpTask | None:
@@ -181,10 +182,10 @@ def open_task(session: Session, row: OutboxMessage, creditor_id: str) -> FollowU
     if row.skip_reason in NO_TASK_REASONS or follow_up_open(session, creditor_id, row.debtor_id):
         return None
     invoice = session.get(Invoice, row.invoice_id) if row.invoice_id else None
-    sent = "sent" if row.status == "queued" else f"not sent ({row.skip_reason})"
+    sent = "sent" if row.status == OutboxStatus.QUEUED else f"not sent ({row.skip_reason})"
     note = (f"End of the automatic reminders for invoice {invoice.invoice_number if invoice else '?'}: "
             f"last message {sent} on {row.send_on.isoformat()}. Please contact the customer.")
-    task = FollowUpTask(creditor_id=creditor_id, kind=TASK_KIND, debtor_id=row.debtor_id, status="open",
+    task = FollowUpTask(creditor_id=creditor_id, kind=TASK_KIND, debtor_id=row.debtor_id, status=TaskStatus.OPEN,
                         note=note, due_on=row.send_on)
     session.add(task)
     return task

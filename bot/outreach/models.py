@@ -13,10 +13,11 @@ from sqlalchemy import (
     Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 
+from bot.ledger.states import OutboxStatus
 from bot.ledger.models import DEFAULT_CREDITOR, Base, _now
 
-STATUSES = ("queued", "claimed", "sending", "sent", "skipped", "failed")
-ACTIVE_STATUSES = ("queued", "claimed", "sending", "sent")  # count towards caps
+STATUSES = tuple(OutboxStatus)
+ACTIVE_STATUSES = (OutboxStatus.QUEUED, OutboxStatus.CLAIMED, OutboxStatus.SENDING, OutboxStatus.SENT)  # count towards caps
 
 
 class OutboxMessage(Base):
@@ -46,7 +47,7 @@ class OutboxMessage(Base):
     content_sid = Column(String(64), nullable=True)
     text = Column(Text, nullable=False, default="")
     propensity = Column(Float, nullable=True)  # a probability, not money
-    status = Column(String(16), nullable=False, default="queued")
+    status = Column(String(16), nullable=False, default=OutboxStatus.QUEUED.value)
     skip_reason = Column(String(64), nullable=True)
     claim_token = Column(String(36), nullable=True)
     claimed_at = Column(DateTime, nullable=True)

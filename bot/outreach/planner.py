@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import OutboxStatus
 from bot.ledger.models import DEFAULT_CREDITOR, Debtor, FollowUpTask
 from bot.messages import supported_language
 from bot.outreach import facts, lifecycle
@@ -51,11 +52,11 @@ class PlanResult:
 
     @property
     def queued(self) -> list[OutboxMessage]:
-        return [m for m in self.created if m.status == "queued"]
+        return [m for m in self.created if m.status == OutboxStatus.QUEUED]
 
     @property
     def skipped(self) -> list[OutboxMessage]:
-        return [m for m in self.created if m.status == "skipped"]
+        return [m for m in self.created if m.status == OutboxStatus.SKIPPED]
 
 
 def _creditor_name() -> str:
@@ -127,7 +128,7 @@ def build_row(session: Session, item: DueStep, day: date, now: datetime, config:
         creditor_id=creditor_id, idempotency_key=item.idempotency_key(creditor_id), debtor_id=debtor.id,
         subject_kind=item.subject.kind, subject_id=item.subject.subject_id, invoice_id=item.subject.invoice_id,
         step=item.step.name, scheduled_for=item.scheduled_for, language=lang, template=item.step.template,
-        propensity=score.p30 if score else None, status="queued", attempts=0,
+        propensity=score.p30 if score else None, status=OutboxStatus.QUEUED, attempts=0,
         send_after=to_naive_utc(moment or start), send_on=(moment or start).astimezone(tz).date(),
     )
     reason = None if moment else "no_contact_hours"

@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import OutboxStatus
 from bot.ledger.models import Debtor
 from bot.logs import mask_text
 from bot.outreach.config import CHANNELS, OutreachConfig
-from bot.outreach.models import OutboxMessage
+from bot.outreach.models import ACTIVE_STATUSES, OutboxMessage
 from bot.outreach.planner import Scorer, plan_day
 from bot.outreach.rules import Clock, is_contact_day, timezone_for, utc_now
 
@@ -67,12 +68,12 @@ def preview(engine: Engine, days: int, config: OutreachConfig, clock: Clock = ut
                     OutboxMessage.send_on == day, OutboxMessage.id.not_in(simulated or {0}))).scalars().all()
                 for row in list(result.created) + list(earlier):
                     debtor = session.get(Debtor, row.debtor_id)
-                    status = "queued" if row.status in ("queued", "claimed", "sending", "sent") else "skipped"
+                    status = "queued" if row.status in ACTIVE_STATUSES else "skipped"
                     lines.append(PreviewLine(row.send_on if status == "queued" else day, debtor.name, row.step,
                                              status, row.channel, row.address, row.variant, row.template,
                                              row.text, row.skip_reason, row.propensity,
                                              row.step in task_steps and row.debtor_id in task_debtors))
-                    if row.status == "queued" and row.id in simulated:  # as if delivered, for later caps
+                    if row.status == OutboxStatus.QUEUED and row.id in simulated:  # as if delivered, for later caps
                         row.status, row.sent_at = "sent", row.send_after
                 session.flush()
         finally:

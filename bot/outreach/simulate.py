@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import PlanStatus, PromiseStatus
 from bot.ledger.models import Conversation, Debtor, Invoice, Payment, PaymentPlan, PromiseToPay
 
 
@@ -53,12 +54,12 @@ def simulate_history(session: Session, today: date, debtors: int = 400, seed: in
                 made = due + timedelta(days=rng.randint(3, 6))
                 promised = made + timedelta(days=rng.randint(5, 20))
                 kept = bool(paid_on and paid_on <= promised + timedelta(days=3))
-                status = "open" if promised >= today else ("kept" if kept else "broken")
+                status = PromiseStatus.OPEN if promised >= today else (PromiseStatus.KEPT if kept else PromiseStatus.BROKEN)
                 session.add(PromiseToPay(debtor_id=debtor.id, invoice_id=inv.id, amount=amount,
                                          promised_date=promised, status=status, created_at=_at(made)))
             if float(amount) > 800 and delay > 20 and rng.random() < 0.25 and due + timedelta(days=15) < today:
-                status = "completed" if pays and rng.random() < 0.5 + reliability / 2 else "broken"
-                session.add(PaymentPlan(debtor_id=debtor.id, status=status, total=amount, instalment_count=3,
+                plan_status = PlanStatus.COMPLETED if pays and rng.random() < 0.5 + reliability / 2 else PlanStatus.BROKEN
+                session.add(PaymentPlan(debtor_id=debtor.id, status=plan_status, total=amount, instalment_count=3,
                                         created_at=_at(due + timedelta(days=15))))
         for _ in range(sum(rng.random() < reliability for _ in range(4))):
             seen = today - timedelta(days=rng.randint(1, 700))

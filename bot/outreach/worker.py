@@ -33,6 +33,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import OutboxStatus
 from bot.conversations import record_message, upsert_conversation
 from bot.ledger.db import session_scope
 from bot.ledger.models import DEFAULT_CREDITOR, Debtor
@@ -132,8 +133,8 @@ class Worker:
             candidates = session.execute(
                 select(OutboxMessage.id, OutboxMessage.claim_token).where(
                     OutboxMessage.creditor_id == self.creditor_id, OutboxMessage.send_after <= now,
-                    or_(and_(OutboxMessage.status == "queued", OutboxMessage.claim_token.is_(None)),
-                        and_(OutboxMessage.status == "claimed", OutboxMessage.claimed_at < cutoff)))
+                    or_(and_(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.claim_token.is_(None)),
+                        and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.claimed_at < cutoff)))
                 .order_by(OutboxMessage.propensity.desc().nullslast(), OutboxMessage.send_after, OutboxMessage.id)
                 .limit(self.batch_size)).all()
         claimed = []
@@ -145,16 +146,16 @@ class Worker:
 
     def _claim(self, row_id: int, old_token: str | None, token: str, now: datetime, cutoff: datetime) -> bool:
         if old_token is None:
-            condition = and_(OutboxMessage.status == "queued", OutboxMessage.claim_token.is_(None))
+            condition = and_(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.claim_token.is_(None))
         else:  # an expired lease: only the holder of the old token's value can take it over
-            condition = and_(OutboxMessage.status == "claimed", OutboxMessage.claim_token == old_token,
+            condition = and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.claim_token == old_token,
                              OutboxMessage.claimed_at < cutoff)
         with self.engine.begin() as conn:
             result = conn.execute(update(OutboxMessage).where(OutboxMessage.id == row_id, condition)
-                                  .values(status="claimed", claim_token=token, claimed_at=now))
+                                  .values(status=OutboxStatus.CLAIMED, claim_token=token, claimed_at=now))
             return result.rowcount == 1
 
-    def _transition(self, session: Session, row_id: int, token: str, from_status: str, **values: object) -> bool:
+    def _transition(self, session: Session, row_id: int, token: str, from_status: OutboxStatus, **values: object) -> bool:
         result = session.execute(update(OutboxMessage).where(
             OutboxMessage.id == row_id, OutboxMessage.claim_token == token, OutboxMessage.status == from_status)
             .values(**values).execution_options(synchronize_session=False))
@@ -165,7 +166,7 @@ class Worker:
         now = self.clock()
         with session_scope(self.engine) as session:
             row = session.get(OutboxMessage, row_id)
-            if row is None or row.claim_token != token or row.status != "claimed":
+            if row is None or row.claim_token != token or row.status != OutboxStatus.CLAIMED:
                 stats.lost_claims += 1
                 return
             verdict = self._recheck(session, row, now)
@@ -174,12 +175,12 @@ class Worker:
                 stats.outcomes[row_id] = "deferred"
                 return
             if verdict:
-                self._transition(session, row_id, token, "claimed", status="skipped", skip_reason=verdict,
+                self._transition(session, row_id, token, OutboxStatus.CLAIMED, status=OutboxStatus.SKIPPED, skip_reason=verdict,
                                  claim_token=None)
                 stats.skipped += 1
                 stats.outcomes[row_id] = f"skipped:{verdict}"
                 return
-            if not self._transition(session, row_id, token, "claimed", status="sending",
+            if not self._transition(session, row_id, token, OutboxStatus.CLAIMED, status=OutboxStatus.SENDING,
                                     claimed_at=to_naive_utc(now), attempts=OutboxMessage.attempts + 1):
                 stats.lost_claims += 1
                 return
@@ -198,12 +199,12 @@ class Worker:
         except SendError as exc:
             with session_scope(self.engine) as session:
                 if exc.permanent:
-                    self._transition(session, row_id, token, "sending", status="failed", skip_reason="provider_refused",
+                    self._transition(session, row_id, token, OutboxStatus.SENDING, status=OutboxStatus.FAILED, skip_reason="provider_refused",
                                      last_error=str(exc)[:500], claim_token=None)
                     stats.failed += 1
                     stats.outcomes[row_id] = "failed"
                 else:  # maybe delivered: leave it "sending"; reconcile decides after the lease
-                    self._transition(session, row_id, token, "sending", last_error=str(exc)[:500])
+                    self._transition(session, row_id, token, OutboxStatus.SENDING, last_error=str(exc)[:500])
                     stats.outcomes[row_id] = "unconfirmed"
             log.warning("outreach send failed id=%d channel=%s to=%s permanent=%s", row_id, channel,
                         mask_text(address), exc.permanent)
@@ -212,7 +213,7 @@ class Worker:
 
     def _mark_sent(self, row_id: int, token: str, provider_id: str, stats: WorkerStats) -> None:
         with session_scope(self.engine) as session:
-            if self._transition(session, row_id, token, "sending", status="sent", provider_message_id=provider_id,
+            if self._transition(session, row_id, token, OutboxStatus.SENDING, status=OutboxStatus.SENT, provider_message_id=provider_id,
                                 sent_at=to_naive_utc(self.clock()), claim_token=None, last_error=None):
                 row = session.get(OutboxMessage, row_id)
                 _record_in_transcript(session, row)
@@ -262,13 +263,13 @@ class Worker:
         cutoff = now - self.lease
         with session_scope(self.engine) as session:
             stale = session.execute(select(OutboxMessage.id, OutboxMessage.claim_token).where(
-                OutboxMessage.creditor_id == self.creditor_id, OutboxMessage.status == "sending",
+                OutboxMessage.creditor_id == self.creditor_id, OutboxMessage.status == OutboxStatus.SENDING,
                 OutboxMessage.claimed_at < cutoff)).all()
         for row_id, old_token in stale:
             token = uuid.uuid4().hex
             with self.engine.begin() as conn:
                 taken = conn.execute(update(OutboxMessage).where(
-                    OutboxMessage.id == row_id, OutboxMessage.status == "sending",
+                    OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.SENDING,
                     OutboxMessage.claim_token == old_token, OutboxMessage.claimed_at < cutoff)
                     .values(claim_token=token, claimed_at=now)).rowcount == 1
             if taken:
@@ -290,11 +291,11 @@ class Worker:
         with session_scope(self.engine) as session:
             if answer.state == "absent" and attempts < MAX_ATTEMPTS:
                 # The provider never got it: hand it back to the queue (rules are re-checked).
-                self._transition(session, row_id, token, "sending", status="queued", claim_token=None,
+                self._transition(session, row_id, token, OutboxStatus.SENDING, status=OutboxStatus.QUEUED, claim_token=None,
                                  claimed_at=None)
                 return
             reason = "unconfirmed" if answer.state == "unknown" else "too_many_attempts"
-            self._transition(session, row_id, token, "sending", status="failed", skip_reason=reason,
+            self._transition(session, row_id, token, OutboxStatus.SENDING, status=OutboxStatus.FAILED, skip_reason=reason,
                              claim_token=None)
             stats.failed += 1
             stats.outcomes[row_id] = f"failed:{reason}"

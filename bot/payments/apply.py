@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import OutboxStatus, PlanStatus, PromiseStatus
 from bot.ledger.models import Invoice, Payment, PaymentPlan, PromiseToPay
 from bot.ledger.repository import audit, paid_total
 from bot.outreach.models import OutboxMessage
@@ -87,7 +88,7 @@ def _move_plans(session: Session, invoice: Invoice, amount: Decimal, instalment_
                 result: Applied) -> None:
     """Mark the named instalment paid, or the oldest unpaid ones the amount covers."""
     plans = session.execute(select(PaymentPlan).where(PaymentPlan.debtor_id == invoice.debtor_id,
-                                                      PaymentPlan.status == "active")).scalars().all()
+                                                      PaymentPlan.status == PlanStatus.ACTIVE)).scalars().all()
     for plan in plans:
         unpaid = sorted((i for i in plan.instalments if not i.paid), key=lambda i: (i.due_date, i.number))
         if instalment_id is not None:
@@ -100,13 +101,13 @@ def _move_plans(session: Session, invoice: Invoice, amount: Decimal, instalment_
             left -= inst.amount
             result.instalments_paid.append(inst.id)
         if plan.instalments and all(i.paid for i in plan.instalments):
-            plan.status = "completed"
+            plan.status = PlanStatus.COMPLETED
             result.plans_completed.append(plan.id)
 
 
 def _keep_promises(session: Session, invoice: Invoice, promise_id: int | None, result: Applied) -> None:
     """A promise is kept once the payments since it was made reach its amount."""
-    stmt = select(PromiseToPay).where(PromiseToPay.debtor_id == invoice.debtor_id, PromiseToPay.status == "open")
+    stmt = select(PromiseToPay).where(PromiseToPay.debtor_id == invoice.debtor_id, PromiseToPay.status == PromiseStatus.OPEN)
     if promise_id is not None:
         stmt = stmt.where(PromiseToPay.id == promise_id)
     for promise in session.execute(stmt).scalars():
@@ -116,7 +117,7 @@ def _keep_promises(session: Session, invoice: Invoice, promise_id: int | None, r
         since = session.execute(select(Payment.amount).join(Invoice, Invoice.id == Payment.invoice_id).where(
             Invoice.debtor_id == invoice.debtor_id, Payment.created_at >= promise.created_at)).scalars().all()
         if sum((Decimal(a) for a in since), Decimal("0.00")) >= promise.amount:
-            promise.status = "kept"
+            promise.status = PromiseStatus.KEPT
             result.promises_kept.append(promise.id)
 
 
@@ -133,8 +134,8 @@ def _cancel_reminders(session: Session, invoice: Invoice, result: Applied) -> in
                           & OutboxMessage.subject_id.in_(result.promises_kept))
     total = 0
     for cond in conditions:
-        res = session.execute(update(OutboxMessage).where(OutboxMessage.status == "queued", cond)
-                              .values(status="skipped", skip_reason="paid").execution_options(synchronize_session=False))
+        res = session.execute(update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.QUEUED, cond)
+                              .values(status=OutboxStatus.SKIPPED, skip_reason="paid").execution_options(synchronize_session=False))
         total += res.rowcount or 0
     return total
 
@@ -155,9 +156,9 @@ def settle_booked(session: Session, invoice_amounts: Mapping[int, Decimal], *, a
     busy = set()
     for chunk in _chunks(sorted(debtors)):
         busy |= set(session.execute(select(PaymentPlan.debtor_id).where(
-            PaymentPlan.debtor_id.in_(chunk), PaymentPlan.status == "active")).scalars())
+            PaymentPlan.debtor_id.in_(chunk), PaymentPlan.status == PlanStatus.ACTIVE)).scalars())
         busy |= set(session.execute(select(PromiseToPay.debtor_id).where(
-            PromiseToPay.debtor_id.in_(chunk), PromiseToPay.status == "open")).scalars())
+            PromiseToPay.debtor_id.in_(chunk), PromiseToPay.status == PromiseStatus.OPEN)).scalars())
     for invoice_id in ids:
         invoice = invoices.get(invoice_id)
         if invoice is not None and invoice.debtor_id in busy:
@@ -173,8 +174,8 @@ def settle_booked(session: Session, invoice_amounts: Mapping[int, Decimal], *, a
                               ("promise", result.promises_kept)):
         for chunk in _chunks(sorted(subject_ids)):
             res = session.execute(update(OutboxMessage).where(
-                OutboxMessage.status == "queued", OutboxMessage.subject_kind == kind,
-                OutboxMessage.subject_id.in_(chunk)).values(status="skipped", skip_reason="paid")
+                OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.subject_kind == kind,
+                OutboxMessage.subject_id.in_(chunk)).values(status=OutboxStatus.SKIPPED, skip_reason="paid")
                 .execution_options(synchronize_session=False))
             result.cancelled_reminders += res.rowcount or 0
     audit(session, actor=actor, action="payments_settled", entity="invoice", entity_id=str(len(ids)),

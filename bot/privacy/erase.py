@@ -16,6 +16,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import DisputeStatus
 from bot.privacy.audit_guard import audit_maintenance
 from bot.privacy.inventory import (
     ANONYMISE, DEBTOR_REDUCED, ERASE, HOLD, LEGAL_HOLD_YEARS, NO_DEBTOR_DATA, POLICY, REDACT, REDACTED_COLUMNS,
@@ -74,7 +75,7 @@ def erase_debtor(session: Session, debtor_ref: str, *, today: date | None = None
     held_invoices = {i for i, issued in invoices if _held_until(issued) > today}
     open_disputes = session.execute(sa.select(Dispute.id, Dispute.conversation_id, Dispute.invoice_id)
                                     .where(Dispute.invoice_id.in_(keys.invoice_ids or {-1}),
-                                           Dispute.status == "open")).all()
+                                           Dispute.status == DisputeStatus.OPEN)).all()
     held_invoices |= {i for _, _, i in open_disputes}  # the disputed invoice stays with its dispute
     expired_invoices = keys.invoice_ids - held_invoices
     blocked_conversations = {c for _, c, _ in open_disputes if c}
@@ -98,7 +99,7 @@ def erase_debtor(session: Session, debtor_ref: str, *, today: date | None = None
                                                    0, blocked_why))
                 continue
             if table.name == "disputes" and open_disputes:
-                where = sa.and_(where, table.c.status != "open")
+                where = sa.and_(where, table.c.status != DisputeStatus.OPEN)
             if evidence and blocked_conversations:
                 where = sa.and_(where, sa.or_(table.c.conversation_id.is_(None),
                                               table.c.conversation_id.notin_(blocked_conversations)))

@@ -15,13 +15,14 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import OutboxStatus
 from bot.privacy.audit_guard import audit_maintenance
 from bot.privacy.inventory import tracker_table
 
 log = logging.getLogger(__name__)
 KINDS = ("transcripts", "tracker_events", "nps_comments", "verification_attempts", "outreach_log", "audit")
 # Outreach rows still to be sent are work, not a log: only finished ones age out.
-FINISHED_OUTREACH = ("sent", "skipped", "failed")
+FINISHED_OUTREACH = (OutboxStatus.SENT, OutboxStatus.SKIPPED, OutboxStatus.FAILED)
 
 
 @dataclass(frozen=True)

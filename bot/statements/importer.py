@@ -16,6 +16,7 @@ from typing import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import StatementLineStatus
 from bot.ledger.models import DEFAULT_CREDITOR, Debtor, Invoice, Payment
 from bot.payments.apply import apply_payment
 from bot.statements.lines import BankLine
@@ -87,7 +88,7 @@ def import_lines(session: Session, lines: Iterable[BankLine], source_file: str =
                             currency=line.currency, remittance=line.remittance[:2000],
                             counterparty=line.counterparty[:200])
         if not line.is_credit or line.currency != "EUR":
-            row.status, row.reason = "ignored", "debit" if not line.is_credit else "currency"
+            row.status, row.reason = StatementLineStatus.IGNORED, "debit" if not line.is_credit else "currency"
             report.ignored += 1
             session.add(row)
             continue
@@ -107,7 +108,7 @@ def import_lines(session: Session, lines: Iterable[BankLine], source_file: str =
 
 
 def _record(row: StatementLine, match: Match) -> None:
-    row.status = "review" if match.status == "sure" else match.status  # "applied" once booked
+    row.status = StatementLineStatus.REVIEW if match.status == "sure" else StatementLineStatus(match.status)  # "applied" once booked
     row.confidence, row.reason, row.debtor_id = match.confidence, match.reason[:200], match.debtor_id
     row.allocations = json.dumps([{"invoice_id": i, "amount": str(a)} for i, a in match.allocations])
 
@@ -122,7 +123,7 @@ def apply_line(session: Session, row: StatementLine, allocations: Iterable[tuple
         if matcher is not None:
             matcher.consume(invoice_id, amount)
     row.allocations = json.dumps([{"invoice_id": i, "amount": str(a)} for i, a in allocations])
-    row.status = "applied"
+    row.status = StatementLineStatus.APPLIED
     if decided_by:
         row.decided_by, row.decided_at = decided_by, datetime.utcnow()
 

@@ -22,11 +22,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, Literal
 
 from bot.statements.lines import BankLine
 
 CENT = Decimal("0.01")
+MatchVerdict = Literal["sure", "review", "unmatched"]
 SURE = 0.9
 MIN_TYPO_KEY = 7
 MIN_DIGIT_KEY = 5
@@ -71,7 +72,7 @@ class DebtorKey:
 class Match:
     """``allocations``: (invoice_id, amount) pairs that add up to at most the line amount."""
 
-    status: str  # sure | review | unmatched
+    status: MatchVerdict
     confidence: float
     reason: str
     debtor_id: int | None = None
@@ -181,7 +182,7 @@ class Matcher:
         if abs(total - amount) < CENT:
             return self._result("sure", exact, f"{why}, amount equals open balance", named, amount)
         if len(named) == 1 and amount < total:
-            status = "sure" if partial_sure else "review"
+            status: MatchVerdict = "sure" if partial_sure else "review"
             conf = partial if partial_sure else 0.75
             return self._result(status, conf, f"{why}, partial payment", named, amount)
         if len(named) > 1:
@@ -216,7 +217,7 @@ class Matcher:
             return self._result("review", 0.5, "only the amount matches", same, amount)
         return Match("unmatched", 0.0, "no invoice number, debtor or amount matches")
 
-    def _result(self, status: str, confidence: float, reason: str, items: list[OpenItem], amount: Decimal) -> Match:
+    def _result(self, status: MatchVerdict, confidence: float, reason: str, items: list[OpenItem], amount: Decimal) -> Match:
         left, allocations = amount, []
         for item in items:  # oldest due first
             share = min(left, item.open_amount)

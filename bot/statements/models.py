@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 
+from bot.ledger.states import StatementLineStatus
 from bot.ledger.models import DEFAULT_CREDITOR, Base, Money, _now
 
 
@@ -30,7 +31,7 @@ class StatementLine(Base):
     currency = Column(String(3), nullable=False, default="EUR")
     remittance = Column(Text, nullable=False, default="")
     counterparty = Column(String(200), nullable=False, default="")
-    status = Column(String(16), nullable=False, default="unmatched")
+    status = Column(String(16), nullable=False, default=StatementLineStatus.UNMATCHED.value)
     debtor_id = Column(Integer, ForeignKey("debtors.id"), nullable=True, index=True)
     allocations = Column(Text, nullable=False, default="[]")
     confidence = Column(Float, nullable=False, default=0.0)  # a probability, not money

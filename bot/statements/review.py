@@ -13,12 +13,13 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.ledger.states import StatementLineStatus
 from bot.ledger.models import Invoice
 from bot.ledger.repository import audit, find_invoice, paid_total
 from bot.statements.importer import apply_line
 from bot.statements.models import StatementLine
 
-OPEN = ("review", "unmatched")
+OPEN = (StatementLineStatus.REVIEW, StatementLineStatus.UNMATCHED)
 
 
 def pending(session: Session, limit: int = 200) -> list[StatementLine]:
@@ -29,7 +30,7 @@ def pending(session: Session, limit: int = 200) -> list[StatementLine]:
     return list(rows)
 
 
-def _claim(session: Session, line_id: int, to: str, actor: str) -> StatementLine:
+def _claim(session: Session, line_id: int, to: StatementLineStatus, actor: str) -> StatementLine:
     res = session.execute(update(StatementLine).where(StatementLine.id == line_id, StatementLine.status.in_(OPEN))
                           .values(status=to, decided_by=actor[:64], decided_at=datetime.utcnow())
                           .execution_options(synchronize_session=False))
@@ -50,7 +51,7 @@ def accept(session: Session, line_id: int, actor: str) -> StatementLine:
     if row is None or not _allocations(row):
         raise ValueError("nothing proposed for this line: reassign it to an invoice")
     allocations = _allocations(row)
-    row = _claim(session, line_id, "applied", actor)
+    row = _claim(session, line_id, StatementLineStatus.APPLIED, actor)
     apply_line(session, row, allocations, decided_by=actor)
     audit(session, actor=actor, action="statement.accepted", entity="statement_line", entity_id=row.id,
           creditor_id=row.creditor_id)
@@ -72,7 +73,7 @@ def reassign(session: Session, line_id: int, invoice_number: str, actor: str, am
     if share <= 0 or share > Decimal(row.amount):
         raise ValueError("the amount must be positive and at most the transfer")
     _check_open(session, invoice, share)
-    row = _claim(session, line_id, "applied", actor)
+    row = _claim(session, line_id, StatementLineStatus.APPLIED, actor)
     row.debtor_id, row.reason = invoice.debtor_id, "reassigned by agent"
     apply_line(session, row, [(invoice.id, share)], decided_by=actor)
     audit(session, actor=actor, action="statement.reassigned", entity="statement_line", entity_id=row.id,
@@ -87,7 +88,7 @@ def _check_open(session: Session, invoice: Invoice, share: Decimal) -> None:
 
 def reject(session: Session, line_id: int, actor: str, note: str = "") -> StatementLine:
     """Not a payment of ours (or a refund): keep the line, apply nothing."""
-    row = _claim(session, line_id, "rejected", actor)
+    row = _claim(session, line_id, StatementLineStatus.REJECTED, actor)
     row.reason = (f"rejected: {note}" if note else "rejected")[:200]
     audit(session, actor=actor, action="statement.rejected", entity="statement_line", entity_id=row.id,
           creditor_id=row.creditor_id)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.ledger.db import session_scope
 from bot.ledger.models import Debtor, Invoice, PaymentPlan, PlanInstalment
 from bot.security.verified import record_verified
-from tests.channels.browser import chromium, screenshot
+from tests.browser import launch, screenshot
 from tests.channels.webchat_helpers import INVOICE, add_invoice, fresh_hub, token  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,7 @@ def _profile_a(url: str, started: threading.Event, verified: threading.Event, si
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver = chromium(*size)
+    driver = launch(*size)
     try:
         out = {}
         driver.get(url)
@@ -61,7 +61,7 @@ def _profile_a(url: str, started: threading.Event, verified: threading.Event, si
 def _profile_b(url: str, size: tuple[int, int]) -> dict:
     from selenium.webdriver.common.by import By
 
-    driver = chromium(*size)
+    driver = launch(*size)
     try:
         _open_chat(driver, url)
         out = {"page": driver.find_element(By.TAG_NAME, "main").text,

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from bot.channels import outbound
 from bot.ledger.db import session_scope
 from bot.ledger.models import Agent, Handoff
-from tests.channels.browser import chromium, screenshot
+from tests.browser import launch, screenshot
 from tests.channels.webchat_helpers import add_invoice, fresh_hub, token  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -48,7 +48,7 @@ def _desktop_flow(url: str) -> dict:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    driver = chromium(1280, 800)
+    driver = launch(1280, 800)
     try:
         out: dict = {}
         _open(driver, url)
@@ -108,7 +108,7 @@ async def test_widget_renders_links_iban_scale_focus_typing_and_whole_turn_butto
 def _phone_flow(url: str, conversation_ready, agent_joined, agent_gone) -> dict:
     from selenium.webdriver.common.by import By
 
-    driver = chromium(390, 844)
+    driver = launch(390, 844)
     try:
         driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
         out: dict = {}

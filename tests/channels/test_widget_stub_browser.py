@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from tests.channels.browser import chromium, screenshot
+from tests.browser import launch, screenshot
 from tests.channels.webchat_helpers import add_invoice, token
 
 pytestmark = pytest.mark.browser
@@ -17,7 +17,7 @@ def _run_flow(url: str) -> dict:
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver = chromium(375, 812)
+    driver = launch(375, 812)
     try:
         wait = WebDriverWait(driver, 20)
         driver.get(url)

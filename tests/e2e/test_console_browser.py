@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.console_support import PASSWORD, Db, add_agent, always_open_creditor, eventually
-from tests.handoff.browser import ARTIFACTS, chromium, login_in_browser
+from tests.browser import ARTIFACTS, chromium, login_in_browser
 
 pytestmark = pytest.mark.browser
 SENDER = "e2e-browser-debtor"

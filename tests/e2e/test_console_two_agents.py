@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.console_support import PASSWORD, Db, add_agent, always_open_creditor, eventually
-from tests.handoff.browser import chromium, login_in_browser
+from tests.browser import chromium, login_in_browser
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]

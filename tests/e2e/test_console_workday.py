@@ -17,7 +17,7 @@ from bot.ledger.db import make_engine, session_factory
 from bot.ledger.models import Debtor, FollowUpTask
 from bot.security.verified import VerifiedConversation
 from tests.e2e.console_support import PASSWORD, Db, add_agent, always_open_creditor, eventually
-from tests.handoff.browser import ARTIFACTS, chromium, login_in_browser
+from tests.browser import chromium, login_in_browser, page_shots
 
 pytestmark = pytest.mark.browser
 SENDER = "e2e-workday-debtor"
@@ -45,16 +45,6 @@ def _read(db_url: str, fn):  # type: ignore[no-untyped-def]
         return fn(session)
 
 
-def _shot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Desktop and phone screenshots of the whole page (docs/console.md uses them)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    for label, width in (("desktop", 1280), ("phone", 390)):
-        driver.set_window_size(width, 900)
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(width, min(int(height) + 140, 2600))  # + the browser's own chrome
-        driver.save_screenshot(str(ARTIFACTS / f"workday_{name}_{label}.png"))
-    driver.set_window_size(1280, 900)
-
 
 def test_profile_verification_canned_reply_and_task(live_servers):
     from selenium.webdriver.common.by import By
@@ -81,12 +71,12 @@ def test_profile_verification_canned_reply_and_task(live_servers):
         driver.find_element(By.ID, "debtor-q").send_keys("ft-2026/00417")
         driver.find_element(By.ID, "debtor-search").click()
         wait.until(ec.presence_of_element_located((By.ID, "hits")))
-        _shot(driver, "search")
+        page_shots(driver, "workday_search")
         driver.find_element(By.LINK_TEXT, "Mario Rossi").click()
         wait.until(ec.presence_of_element_located((By.ID, "profile")))
         assert "1.240,50 €" in driver.find_element(By.ID, "profile-balance").text
         assert "Richiamata" in driver.find_element(By.ID, "profile-tasks").text
-        _shot(driver, "profile")
+        page_shots(driver, "workday_profile")
 
         # Assisted verification from the conversation page; the debtor's pair is offered to confirm.
         driver.get(f"{console_url}/h/{handoff.id}")
@@ -94,7 +84,7 @@ def test_profile_verification_canned_reply_and_task(live_servers):
         invoice = wait.until(ec.presence_of_element_located((By.ID, "verify-invoice")))
         assert invoice.get_attribute("value") == "FT-2026/00417"
         assert driver.find_element(By.ID, "verify-tax").get_attribute("value") == "RSSMRA85T10A562S"
-        _shot(driver, "verify")
+        page_shots(driver, "workday_verify")
         driver.find_element(By.ID, "verify-submit").click()
         wait.until(ec.presence_of_element_located((By.ID, "reply-text")))
         summary = driver.find_element(By.CSS_SELECTOR, "dl.summary").text
@@ -110,7 +100,7 @@ def test_profile_verification_canned_reply_and_task(live_servers):
         assert box.get_attribute("value") == expected
         profile_link = driver.find_element(By.ID, "desk-profile")
         assert profile_link.get_attribute("href").endswith(f"/debtors/{mario}")
-        _shot(driver, "conversation")
+        page_shots(driver, "workday_conversation")
         driver.find_element(By.ID, "reply-send").click()
         wait.until(lambda d: "Le propongo un piano" in d.find_element(By.ID, "transcript").text)
 
@@ -120,7 +110,7 @@ def test_profile_verification_canned_reply_and_task(live_servers):
             FollowUpTask.conversation_id == SENDER, FollowUpTask.kind == "callback")).scalar_one())
         row = wait.until(ec.presence_of_element_located((By.ID, f"task-{task_id}")))
         assert row.find_element(By.LINK_TEXT, "Mario Rossi").get_attribute("href").endswith(f"/debtors/{mario}")
-        _shot(driver, "tasks")
+        page_shots(driver, "workday_tasks")
         driver.find_element(By.ID, f"done-note-{task_id}").send_keys("Richiamato: concordato un piano")
         driver.find_element(By.ID, f"done-{task_id}").click()
         wait.until(lambda d: "Attività segnata come fatta." in d.find_element(By.TAG_NAME, "body").text)

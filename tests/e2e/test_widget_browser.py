@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.channels.browser import chromium, screenshot
+from tests.browser import launch, screenshot
 
 pytestmark = pytest.mark.browser
 INVOICE, TAX_CODE = "FT-2026/00417", "RSSMRA85T10A562S"
@@ -25,7 +25,7 @@ def test_widget_carries_a_conversation_to_the_nps_question(live_servers):
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver = chromium(375, 812)
+    driver = launch(375, 812)
     try:
         wait = WebDriverWait(driver, 90)
         log = (By.CSS_SELECTOR, ".ccw-log")
@@ -63,7 +63,7 @@ def test_widget_carries_a_conversation_to_the_nps_question(live_servers):
     finally:
         driver.quit()
     # The same link in another browser profile: a new conversation, none of the verified one.
-    other = chromium(375, 812)
+    other = launch(375, 812)
     try:
         wait = WebDriverWait(other, 90)
         other.get(url)

@@ -5,7 +5,7 @@ import pytest
 
 from bot.ledger.db import session_scope
 from bot.ledger.models import Conversation
-from tests.handoff.browser import ARTIFACTS, chromium, login_in_browser
+from tests.browser import ARTIFACTS, chromium, login_in_browser
 from tests.handoff.conftest import PASSWORD, add_agent, queue
 
 pytestmark = pytest.mark.browser

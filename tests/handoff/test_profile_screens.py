@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.ledger.db import session_scope
 from bot.ledger.models import Dispute, FollowUpTask, Invoice
-from tests.handoff.browser import ARTIFACTS, chromium, login_in_browser
+from tests.browser import chromium, login_in_browser, page_shots
 from tests.handoff.conftest import PASSWORD, add_agent
 from tests.handoff.desk_support import with_roles
 from tests.handoff import test_profile_figures as figures_world
@@ -43,16 +43,6 @@ def test_desk_colours_meet_contrast_on_white_and_on_the_overdue_row():
     border = re.search(r"border-color: (#[0-9a-f]{6})", css).group(1)
     assert contrast(border, "#ffffff") >= 3.0  # input borders are UI parts
 
-
-def _shot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Desktop and phone screenshots of the whole page (docs/console.md uses them)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    for label, width in (("desktop", 1280), ("phone", 390)):
-        driver.set_window_size(width, 900)
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(width, min(int(height) + 140, 2600))  # + the browser's own chrome
-        driver.save_screenshot(str(ARTIFACTS / f"desk_{name}_{label}.png"))
-    driver.set_window_size(1280, 900)
 
 
 def test_supervisor_pages_in_chromium(console, monkeypatch):
@@ -86,23 +76,23 @@ def test_supervisor_pages_in_chromium(console, monkeypatch):
         assert driver.switch_to.active_element.get_attribute("id") == "canned-new-save"
         driver.switch_to.active_element.send_keys(Keys.ENTER)
         wait.until(lambda d: "Risposta salvata." in d.find_element(By.TAG_NAME, "body").text)
-        _shot(driver, "canned")
+        page_shots(driver, "desk_canned")
 
         driver.get(f"{console.url}/agents?from=2026-11-01&to=2026-11-30")
         row = wait.until(ec.presence_of_element_located((By.ID, "agent-giulia")))
         assert "2 min" in row.text
-        _shot(driver, "agents")
+        page_shots(driver, "desk_agents")
 
         driver.get(f"{console.url}/tasks?view=all")
         overdue = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "tr.overdue")))
         assert "scaduta" in overdue.text
-        _shot(driver, "tasks")
+        page_shots(driver, "desk_tasks")
 
         driver.get(f"{console.url}/debtors/{mario}")
         wait.until(ec.presence_of_element_located((By.ID, "profile-conversations")))
         assert "WhatsApp" in driver.find_element(By.ID, "profile-conversations").text
-        _shot(driver, "profile")
+        page_shots(driver, "desk_profile")
 
         driver.get(f"{console.url}/debtors?q=rossi")
         wait.until(ec.presence_of_element_located((By.ID, "hits")))
-        _shot(driver, "search")
+        page_shots(driver, "desk_search")
