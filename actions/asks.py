@@ -136,6 +136,7 @@ class AskDifficultyChoice(AskAction):
 
 
 def difficulty_buttons(turn: Turn) -> list[dict]:
+    """The hardship offer's buttons, in the debtor's language: a person, a payment pause, a plan."""
     return [turn.button("btn_agent", "/request_human"), turn.button("btn_pause", '/inform{"choice":"pause"}'),
             turn.button("btn_plan", '/inform{"choice":"plan"}')]
 
@@ -149,6 +150,7 @@ class AskDisputeCategory(AskAction):
 
 
 def dispute_buttons(turn: Turn) -> list[dict]:
+    """One button per dispute category, in the debtor's language; each answers with its category as the choice."""
     return [turn.button(f"btn_dispute_{c}", f'/inform{{"choice":"{c}"}}') for c in DISPUTE_CATEGORIES]
 
 

@@ -179,6 +179,7 @@ class Fallback(SimpleAction):
 
 
 def previous_user_intent(tracker: Tracker) -> str | None:
+    """The intent of the user message before the latest one (None if there is none), to spot two fallbacks in a row."""
     users = [e for e in tracker.events if e.get("event") == "user"]
     if len(users) < 2:
         return None

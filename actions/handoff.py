@@ -24,6 +24,9 @@ def _hours_text(lang: str) -> str:
 
 
 async def start_handoff(turn: Turn, reason: str) -> List[Dict[Text, Any]]:
+    """Queue the conversation for a person (the summary carries the debtor only once verified) and
+    tell the debtor the expected wait, or, after hours, the support hours with a callback/continue
+    offer; returns the turn's events."""
     summary = await Turn.db(build_summary, turn.tracker.current_state(), turn.debtor_id if turn.verified else None)
     vulnerable = bool(turn.tracker.get_slot("vulnerable"))
     open_now, wait = await Turn.db(

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with the sub-commands of every feature module that is installed."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Debt-collection assistant tools")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command and return its exit code: 2 with a one-line message on a bad input, 130 on Ctrl-C."""
     configure_logging()
     args = build_parser().parse_args(argv)
     try:

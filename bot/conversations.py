@@ -20,6 +20,10 @@ def upsert_conversation(
     session: Session, conversation_id: str, channel: str, address: str | None = None,
     language: str | None = None, inbound: bool = True,
 ) -> Conversation:
+    """The conversation row, created on first contact; adds to ``session`` without committing.
+
+    A known address is never overwritten; an inbound message also stamps ``last_inbound_at``.
+    """
     conv = session.get(Conversation, conversation_id)
     if conv is None:
         conv = Conversation(conversation_id=conversation_id, channel=channel, address=address)
@@ -34,6 +38,7 @@ def upsert_conversation(
 
 
 def record_message(session: Session, conversation_id: str, sender: str, text: str) -> TranscriptMessage:
+    """Add one transcript line (not committed); raises ValueError for an unknown sender."""
     if sender not in {"debtor", "bot", "agent", "system"}:
         raise ValueError(f"unknown sender {sender!r}")
     msg = TranscriptMessage(conversation_id=conversation_id, sender=sender, text=text[:MAX_STORED_TEXT])
@@ -42,6 +47,7 @@ def record_message(session: Session, conversation_id: str, sender: str, text: st
 
 
 def transcript(session: Session, conversation_id: str, after_id: int = 0, limit: int = 500) -> Sequence[TranscriptMessage]:
+    """Messages after ``after_id`` in the order they were recorded, at most ``limit`` of them."""
     stmt = (
         select(TranscriptMessage)
         .where(TranscriptMessage.conversation_id == conversation_id, TranscriptMessage.id > after_id)
@@ -52,5 +58,6 @@ def transcript(session: Session, conversation_id: str, after_id: int = 0, limit:
 
 
 def is_paused(session: Session, conversation_id: str) -> bool:
+    """True when a person has taken the conversation over and the bot must stay silent; False if unknown."""
     conv = session.get(Conversation, conversation_id)
     return bool(conv and conv.paused)

@@ -71,6 +71,10 @@ def _parse_window(day: str, raw: str) -> SupportWindow:
 
 
 def parse_creditor(data: Mapping[str, Any], env: Mapping[str, str] | None = None) -> CreditorSettings:
+    """Validated settings from a ``creditor.yml`` mapping; ``CREDITOR_<KEY>`` variables win over it.
+
+    Raises ValueError on a missing name, an invalid IBAN, a bad time zone or bad support hours.
+    """
     env = os.environ if env is None else env
     values: dict[str, Any] = {k: data.get(k) for k in _SCALARS if data.get(k) is not None}
     for key in _SCALARS:
@@ -99,6 +103,7 @@ def parse_creditor(data: Mapping[str, Any], env: Mapping[str, str] | None = None
 
 
 def load_creditor(path: Path) -> CreditorSettings:
+    """Settings read from a YAML file; raises ValueError when the file is not a valid mapping."""
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle) or {}
     if not isinstance(data, dict):
@@ -108,4 +113,5 @@ def load_creditor(path: Path) -> CreditorSettings:
 
 @lru_cache(maxsize=1)
 def get_creditor() -> CreditorSettings:
+    """The configured creditor, read once per process from the settings' creditor file."""
     return load_creditor(get_settings().creditor_file)

@@ -100,6 +100,7 @@ class Settings:
 
 
 def load_settings() -> Settings:
+    """Settings from the environment as it is now; ValueError for a non-integer numeric variable."""
     origins = tuple(o.strip() for o in _env("WEBCHAT_ALLOWED_ORIGINS").split(",") if o.strip())
     return Settings(
         database_url=_env("DATABASE_URL") or _default_db_url(),

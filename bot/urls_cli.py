@@ -55,6 +55,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``urls`` sub-command."""
     parser = subparsers.add_parser("urls", help="print the demo invoice page and console URLs")
     parser.add_argument("--port", type=int, default=5005)
     parser.add_argument("--demo-agent", action="store_true", help="create a 'demo' agent when there is none")

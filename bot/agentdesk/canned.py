@@ -91,6 +91,7 @@ def retire(session: Session, reply_id: int, actor: str) -> None:
 
 
 def all_replies(session: Session, creditor_id: str = DEFAULT_CREDITOR) -> list[CannedReply]:
+    """Every reply of the creditor, retired ones included: active first, then by language and title."""
     return list(session.execute(select(CannedReply).where(CannedReply.creditor_id == creditor_id)
                                 .order_by(CannedReply.active.desc(), CannedReply.language, CannedReply.title))
                 .scalars())

@@ -16,6 +16,7 @@ LOCAL_SECRET_FILE = ROOT / "var" / "webchat_secret"  # written by `make run` whe
 
 
 def webchat_secret() -> str:
+    """The link-signing secret: ``WEBCHAT_TOKEN_SECRET``, else ``var/webchat_secret``; ``ValueError`` if neither."""
     secret = get_settings().webchat_token_secret
     if not secret and LOCAL_SECRET_FILE.is_file():
         secret = LOCAL_SECRET_FILE.read_text().strip()
@@ -51,6 +52,7 @@ def _set_webhook(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``telegram set-webhook`` and ``webchat link`` sub-commands to ``python -m bot``."""
     telegram = subparsers.add_parser("telegram", help="Telegram channel tools")
     tg_sub = telegram.add_subparsers(dest="telegram_command", required=True, metavar="ACTION")
     hook = tg_sub.add_parser("set-webhook", help="register PUBLIC_BASE_URL/webhooks/telegram/webhook with Telegram")

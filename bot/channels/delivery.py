@@ -42,6 +42,7 @@ _senders: dict[str, Sender] = {}
 
 
 def register_sender(channel: str, sender: Sender) -> None:
+    """Make ``sender`` the one the pump uses for ``channel``'s rows (channel modules call it at import)."""
     _senders[channel] = sender
 
 
@@ -225,6 +226,7 @@ _pumps: dict[int, Pump] = {}
 
 
 def ensure_pump() -> Pump:
+    """This event loop's pump, (re)started if it is not running; call it from inside the loop."""
     loop = asyncio.get_running_loop()
     pump = _pumps.get(id(loop))
     if pump is None:
@@ -235,6 +237,7 @@ def ensure_pump() -> Pump:
 
 
 async def stop_pump() -> None:
+    """Cancel this loop's pump and wait for it (server stop, tests); unsent rows stay in the outbox."""
     pump = _pumps.pop(id(asyncio.get_running_loop()), None)
     if pump is not None and pump.task is not None:
         pump.task.cancel()

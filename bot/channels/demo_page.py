@@ -151,6 +151,7 @@ def _context(view: PageView) -> dict:
 
 
 def render_page(view: PageView, token: str, creditor_name: str, widget_src: str) -> str:
+    """The full page HTML: it shows only what ``view`` allows and embeds the widget with the link's token."""
     return _env().get_template("demo_invoice.html").render(
         creditor=creditor_name, token=token, widget_src=widget_src, **_context(view))
 
@@ -161,4 +162,5 @@ def render_details(view: PageView) -> str:
 
 
 def render_error(lang: str = "it") -> str:
+    """The error page in ``lang`` (bad, expired or revoked link, unknown invoice); it shows no invoice data."""
     return _env().get_template("demo_invoice.html").render(lang=lang, page=None, error=True)

@@ -56,6 +56,7 @@ def register(channel: str, handler: Handler, on_new_message: OnNewMessage | None
 
 
 def set_callback(channel: str, on_new_message: OnNewMessage) -> None:
+    """Set Rasa's callback for ``channel``'s stored updates, so the retry worker can process them too."""
     _callbacks[channel] = on_new_message
 
 
@@ -100,6 +101,7 @@ def mark_recorded(session: Any, row_id: int) -> None:
 
 
 def already_recorded(session: Any, row_id: int) -> bool:
+    """Whether an earlier attempt already wrote the debtor's text of stored update ``row_id``."""
     return bool(session.execute(select(InboundUpdate.recorded).where(InboundUpdate.id == row_id)).scalar())
 
 

@@ -101,12 +101,14 @@ def titles_are_numbers(buttons: Sequence[Button]) -> bool:
 
 
 def numbered_list(buttons: Sequence[Button]) -> str:
+    """The options as a "1. title" list, or one " · " line of titles when the titles are numbers."""
     if titles_are_numbers(buttons):
         return " · ".join(b.title for b in buttons)
     return "\n".join(f"{i}. {b.title}" for i, b in enumerate(buttons, start=1))
 
 
 def with_numbered_options(text: str, buttons: Sequence[Button]) -> str:
+    """``text`` followed by the options to type (channels without buttons); ``text`` alone without any."""
     return f"{text}\n\n{numbered_list(buttons)}".strip() if buttons else text
 
 
@@ -152,6 +154,7 @@ CALLBACKS = CallbackData()
 
 
 def for_telegram(reply: Reply) -> Rendered:
+    """Messages within Telegram's length limit; the buttons become the inline keyboard of the last one."""
     chunks = split_text(reply.text, TELEGRAM_TEXT_LIMIT) or ([" "] if reply.buttons else [])
     parts = [TelegramPart(text=c) for c in chunks]
     if parts and reply.buttons:
@@ -187,12 +190,14 @@ def for_whatsapp(reply: Reply) -> Rendered:
 
 # --- SMS --------------------------------------------------------------------------------
 def for_sms(reply: Reply) -> Rendered:
+    """SMS parts within the length limit, with the buttons appended as numbered options to type."""
     body = with_numbered_options(reply.text, reply.buttons)
     return Rendered(parts=tuple(split_text(body, SMS_LIMIT)), numbered=reply.buttons)
 
 
 # --- Web chat ---------------------------------------------------------------------------
 def for_webchat(reply: Reply) -> dict[str, Any]:
+    """What the widget renders: the whole text and the buttons (title and payload), never split."""
     return {"text": reply.text, "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons]}
 
 

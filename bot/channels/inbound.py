@@ -103,6 +103,7 @@ def _is_paused(conversation_id: str) -> bool:
 
 
 async def gate(conversation_id: str, channel: str, text: str) -> Any:
+    """Ask the handoff gate whether a person has the conversation; without ``bot.handoff``, the stored pause decides."""
     try:
         from bot.handoff.gate import inbound_gate
     except ModuleNotFoundError as exc:
@@ -113,12 +114,14 @@ async def gate(conversation_id: str, channel: str, text: str) -> Any:
 
 
 def render(key: str, lang: str, **ctx: Any) -> str:
+    """The message template ``key`` in ``lang`` (Italian unless "en"); raises for an unknown key."""
     from bot.messages import render as render_message
 
     return render_message(key, lang if lang in ("it", "en") else "it", **ctx)
 
 
 def language_for(msg: InboundMessage, stored: str | None) -> str:
+    """The language to answer in: detected from the text (not for media), ties keep ``stored``, then the hint."""
     from bot.dialogue.language import detect_language
 
     text = "" if msg.media_only else msg.text[:MAX_INBOUND_CHARS]
@@ -126,6 +129,7 @@ def language_for(msg: InboundMessage, stored: str | None) -> str:
 
 
 async def say(output: OutputChannel, conversation_id: str, texts: list[str]) -> None:
+    """Send each non-empty text through ``output``, which records it in the transcript as a bot reply."""
     for text in texts:
         if text:
             await output.send_response(conversation_id, {"text": text})

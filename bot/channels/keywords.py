@@ -34,6 +34,9 @@ def _set_opt_out(conversation_id: str, channel: str, opted_out: bool) -> None:
 
 
 async def handle_keywords(msg: InboundMessage, lang: str) -> Optional[list[str]]:
+    """Act on a keyword message (opt out, opt in, help) and return the replies; ``None`` when it is none.
+
+    An Italian keyword is answered in Italian; an opt-out is stored at once, even during a handoff."""
     word = keyword_of(msg.text)
     if word is None:
         return None

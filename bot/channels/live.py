@@ -40,6 +40,7 @@ def backend() -> str:
 
 
 def cross_process() -> bool:
+    """True when changes are announced to other processes (Redis or PostgreSQL), not on ``local``."""
     return backend() != "local"
 
 
@@ -94,6 +95,7 @@ _redis_client: Any = None
 
 
 def publish_redis(found: set[tuple[str, str]]) -> None:
+    """Publish ``(kind, conversation id)`` events on Redis; a failure is only logged (waiters re-check)."""
     global _redis_client
     try:
         import redis
@@ -216,6 +218,7 @@ def ensure_listener(wait_ready: float = 0.0) -> bool:
 
 
 def stop_listener() -> None:
+    """Stop this process's listener thread, if any, waiting up to 5 seconds for it (tests, shutdown)."""
     global _listener
     with _lock:
         if _listener is not None:

@@ -55,6 +55,7 @@ class PushTarget:
 
 
 def channel_of(conversation_id: str) -> str:
+    """The channel named by a conversation id's prefix (``tg:``, ``wa:``, ``sms:``, ``web:``); ``rest`` otherwise."""
     for prefix, channel in PREFIXES.items():
         if conversation_id.startswith(prefix):
             return channel
@@ -62,6 +63,7 @@ def channel_of(conversation_id: str) -> str:
 
 
 def address_of(conversation_id: str) -> str | None:
+    """The chat id or phone number after the conversation id's prefix; ``None`` for an unprefixed (rest) id."""
     for prefix in PREFIXES:
         if conversation_id.startswith(prefix):
             return conversation_id[len(prefix):]
@@ -93,6 +95,7 @@ async def record_reply(conversation_id: str, reply: Reply, sender: str = "bot") 
 
 
 async def record_text(conversation_id: str, sender: str, text: str) -> int:
+    """Store a plain text row from ``sender`` (``system``, ``agent``...) in the transcript; returns its row id."""
     return await asyncio.to_thread(_record, conversation_id, sender, text)
 
 

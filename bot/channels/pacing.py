@@ -132,6 +132,7 @@ def bucket(name: str, capacity: float, rate: float) -> TokenBucket | RedisTokenB
 
 
 def keyed(name: str, capacity: float, rate: float) -> KeyedBuckets:
+    """Per-key buckets (one per chat), shared through Redis when ``REDIS_URL`` is set, else this process's own."""
     from bot.settings import get_settings
 
     url = get_settings().redis_url

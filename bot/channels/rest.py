@@ -39,6 +39,7 @@ class RestOutput(ChannelOutput):
 
 
 async def push(target: PushTarget, reply: Reply) -> None:
+    """Nothing is sent, only logged: a REST client sees answers to its own requests only (the caller records)."""
     import logging
 
     # A REST client only sees answers to its own requests; the transcript keeps the rest.
@@ -46,6 +47,7 @@ async def push(target: PushTarget, reply: Reply) -> None:
 
 
 def output_for(conversation_id: str) -> OutputChannel:
+    """An output that only records replies in the transcript (rest has no live delivery)."""
     return TranscriptOnlyOutput()
 
 

@@ -49,6 +49,7 @@ _DEEP_LINK_SAFE = re.compile(rf"^[A-Za-z0-9_-]{{1,{int(MessageLimit.DEEP_LINK_LE
 
 
 def configured() -> bool:
+    """True when both the bot token and the webhook secret are set; the webhook refuses updates otherwise."""
     s = get_settings()
     return bool(s.telegram_bot_token and s.telegram_webhook_secret)
 
@@ -63,6 +64,7 @@ def start_payload(invoice_number: str) -> str:
 
 
 def invoice_from_start(payload: str) -> str | None:
+    """The invoice number in a ``/start`` payload (encoded or a plain safe number); ``None`` if unusable."""
     payload = payload.strip()
     if not payload or not _DEEP_LINK_SAFE.match(payload):
         return None
@@ -202,6 +204,7 @@ delivery.register_sender("telegram", deliver_from_outbox)
 
 
 async def push(target: PushTarget, reply: Reply) -> None:
+    """Send a reply to the conversation's chat now, without the outbox; raises ``DeliveryError`` when it cannot."""
     if not configured():
         raise DeliveryError("telegram is not configured")
     if not target.address:
@@ -210,6 +213,7 @@ async def push(target: PushTarget, reply: Reply) -> None:
 
 
 def output_for(conversation_id: str) -> OutputChannel:
+    """The Telegram output: replies are recorded, then queued in the outbox."""
     return TelegramOutput()
 
 

@@ -49,6 +49,9 @@ def _sign(secret: str, body: str) -> str:
 
 def make_token(secret: str, debtor_ref: str, invoice_number: str, ttl_minutes: int,
                language: str | None = None, now: float | None = None) -> str:
+    """A signed token for one invoice of the debtor, valid for ``ttl_minutes`` from ``now``.
+
+    Raises ``ValueError`` without a secret or for a lifetime that is not positive."""
     if not secret:
         raise ValueError("WEBCHAT_TOKEN_SECRET is not set")
     if ttl_minutes <= 0:
@@ -63,6 +66,7 @@ def make_token(secret: str, debtor_ref: str, invoice_number: str, ttl_minutes: i
 
 
 def verify_token(token: str, secret: str, now: float | None = None) -> WebchatClaims:
+    """The claims of a genuine, unexpired token; raises ``InvalidToken`` otherwise (revocation is checked elsewhere)."""
     if not secret:
         raise InvalidToken("no secret configured")
     body, dot, signature = (token or "").strip().partition(".")
@@ -111,6 +115,7 @@ def new_device_id() -> str:
 
 
 def valid_device_id(value: str | None) -> bool:
+    """Whether a cookie value has the shape of a ``new_device_id`` token (it proves nothing more)."""
     return value is not None and value != "" and DEVICE_ID.match(value) is not None
 
 

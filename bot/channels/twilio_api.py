@@ -109,6 +109,9 @@ def _create_message(**kwargs: Any) -> str:
 
 async def send_message(from_: str, to: str, body: str | None = None, content_sid: str | None = None,
                        content_variables: dict[str, str] | None = None) -> str:
+    """Send a free-text ``body`` or, with ``content_sid``, a content template; returns the message SID.
+
+    Errors as in ``with_retries``: ``TemporaryDeliveryError`` or ``DeliveryError``."""
     kwargs: dict[str, Any] = {"from_": from_, "to": to}
     if content_sid:
         kwargs["content_sid"] = content_sid
@@ -153,6 +156,7 @@ def _quick_reply_sid(count: int) -> str:
 
 
 async def send_quick_reply(from_: str, to: str, body: str, buttons: tuple[Button, ...]) -> str:
+    """Send ``body`` with WhatsApp quick-reply buttons (at most 3); returns the message SID."""
     sid = await with_retries("quick-reply content", to, _quick_reply_sid, len(buttons))
     variables = {"1": body}
     for i, button in enumerate(buttons):

@@ -37,6 +37,7 @@ PREFIX = {"whatsapp": "wa:", "sms": "sms:"}
 
 
 def sender_number(kind: str) -> str:
+    """The ``From`` number of ``kind``: the WhatsApp number with its ``whatsapp:`` prefix, or the SMS one."""
     s = get_settings()
     if kind == "whatsapp":
         number = s.twilio_whatsapp_from
@@ -45,6 +46,7 @@ def sender_number(kind: str) -> str:
 
 
 def configured(kind: str) -> bool:
+    """True when Twilio credentials, ``kind``'s sender number and ``PUBLIC_BASE_URL`` are all set."""
     s = get_settings()
     number = s.twilio_whatsapp_from if kind == "whatsapp" else s.twilio_sms_from
     return bool(s.twilio_account_sid and s.twilio_auth_token and number and s.public_base_url)
@@ -120,6 +122,7 @@ class SmsOutput(TwilioOutput):
 
 
 def window_open(last_inbound_at: datetime | None, now: datetime | None = None) -> bool:
+    """Whether the debtor wrote within the last 24 hours (UTC), so WhatsApp accepts free text."""
     return last_inbound_at is not None and (now or datetime.utcnow()) - last_inbound_at < WHATSAPP_WINDOW
 
 
@@ -133,6 +136,9 @@ async def send_template(conversation_id: str, address: str, template: str, varia
 
 
 async def push(target: PushTarget, reply: Reply) -> None:
+    """Send a reply now (agents, reminders); outside the WhatsApp window, send ``reengage`` and hold the reply.
+
+    Raises ``DeliveryError`` when the channel is not configured or the conversation has no number."""
     kind = target.channel
     if not configured(kind):
         raise DeliveryError(f"{kind} is not configured")
@@ -150,6 +156,7 @@ async def push(target: PushTarget, reply: Reply) -> None:
 
 
 def output_for(conversation_id: str) -> OutputChannel:
+    """The WhatsApp output for a ``wa:`` conversation, the SMS output otherwise."""
     return WhatsAppOutput() if conversation_id.startswith("wa:") else SmsOutput()
 
 
@@ -164,6 +171,7 @@ def _params(request: Request) -> dict[str, str]:
 
 
 def signature_valid(request: Request, params: dict[str, str]) -> bool:
+    """Whether ``X-Twilio-Signature`` matches the request as Twilio signed it (``PUBLIC_BASE_URL`` + path)."""
     s = get_settings()
     url = s.public_base_url + request.path + (f"?{request.query_string}" if request.query_string else "")
     signature = request.headers.get("X-Twilio-Signature", "")
@@ -171,6 +179,9 @@ def signature_valid(request: Request, params: dict[str, str]) -> bool:
 
 
 def inbound_from_params(kind: str, params: dict[str, str]) -> InboundMessage | None:
+    """The debtor's message from a webhook's form fields; ``None`` without a usable sender.
+
+    A quick-reply tap or a typed option number becomes that option's payload (reads the stored options)."""
     sender = params.get("From", "")
     if kind == "whatsapp":
         if not sender.startswith("whatsapp:"):
@@ -201,6 +212,7 @@ async def process_params(kind: str, params: dict[str, str],
 
 
 async def process(kind: str, msg: InboundMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> str:
+    """Run a message through the pipeline with the SMS/WhatsApp keywords; WhatsApp first releases held replies."""
     output: ChannelOutput = WhatsAppOutput() if kind == "whatsapp" else SmsOutput()
     if kind == "whatsapp":
         await delivery.release(msg.conversation_id)  # the debtor answered: the window is open again

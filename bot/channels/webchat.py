@@ -45,6 +45,7 @@ PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "
 
 
 def configured() -> bool:
+    """True when the token secret and the allowed origins are both set; the routes answer 503 otherwise."""
     s = get_settings()
     return bool(s.webchat_token_secret and s.webchat_allowed_origins)
 
@@ -58,6 +59,7 @@ class WebchatOutput(ChannelOutput):
 
 
 async def push(target: PushTarget, reply: Reply) -> None:
+    """Show a pushed reply (agent, reminder) in the widget: keep its buttons and wake the widgets that are open."""
     # The caller records the transcript row; open widgets fetch it now, others on reconnect.
     HUB.remember_push(target.conversation_id, reply)
     HUB.notify(target.conversation_id)
@@ -65,6 +67,7 @@ async def push(target: PushTarget, reply: Reply) -> None:
 
 
 def output_for(conversation_id: str) -> OutputChannel:
+    """The web chat output: replies are recorded and open widgets woken, nothing is sent out."""
     return WebchatOutput()
 
 

@@ -43,6 +43,7 @@ def _webchat_actions(subparsers: argparse._SubParsersAction) -> argparse._SubPar
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``webchat revoke`` to ``python -m bot``, next to the ``webchat link`` of ``bot.channels.cli``."""
     cmd = _webchat_actions(subparsers).add_parser(
         "revoke", help="revoke the web chat links of an invoice, or one link")
     group = cmd.add_mutually_exclusive_group(required=True)

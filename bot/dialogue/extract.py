@@ -35,6 +35,7 @@ _NO_REFERENCE = re.compile(
 
 
 def entity_values(entities: Iterable[dict], name: str) -> list[str]:
+    """The values of the NLU entities called ``name``, as strings, in message order."""
     return [str(e.get("value")) for e in entities if e.get("entity") == name and e.get("value") is not None]
 
 
@@ -54,6 +55,7 @@ def pick_invoice(text: str, entities: Iterable[dict], is_known: Callable[[Sequen
 
 
 def pick_tax_code(text: str, entities: Iterable[dict]) -> str | None:
+    """The first valid codice fiscale or partita IVA, from the entities first, then from the text."""
     for value in entity_values(entities, "tax_code"):
         found = find_tax_code(value)
         if found:
@@ -72,6 +74,7 @@ def pick_invalid_tax_code(text: str, entities: Iterable[dict], expecting: bool =
 
 
 def pick_money(text: str) -> tuple[Decimal, str] | None:
+    """(amount as Decimal, ISO currency) named in the message, or None; over-long texts are ignored."""
     if not text or len(text) > 500:
         return None
     return parse_money(text)
@@ -97,6 +100,7 @@ def asks_for_balance(text: str) -> bool:
 
 
 def asks_for_whole_balance(text: str) -> bool:
+    """True when the debtor means the whole amount owed ("tutto", "in full")."""
     return bool(_WHOLE_BALANCE.search(text or ""))
 
 
@@ -118,6 +122,7 @@ def pick_choice(text: str, entities: Iterable[dict], count: int, lang: str) -> i
 
 
 def pick_future_date(text: str, lang: str, today: date) -> date | None:
+    """A date on or after ``today`` named in the message, or None (over-long texts are ignored)."""
     return parse_date(text, lang, today) if text and len(text) <= 300 else None
 
 
@@ -145,6 +150,7 @@ def _midnight(d: date) -> datetime:
 
 
 def pick_nps_score(text: str, entities: Iterable[dict]) -> int | None:
+    """A 0..10 score from a button payload or the text, or None when unclear."""
     for value in entity_values(entities, "choice"):
         if value.isdigit() and 0 <= int(value) <= 10:
             return int(value)
@@ -152,6 +158,7 @@ def pick_nps_score(text: str, entities: Iterable[dict]) -> int | None:
 
 
 def no_reference(text: str) -> bool:
+    """True when the answer says there is no payment reference ("non ce l'ho", "I don't have one")."""
     return bool(_NO_REFERENCE.match(text or ""))
 
 
@@ -167,4 +174,5 @@ _CURRENCY_MARK = re.compile(r"(€|\$|£|\beur\b|\beuro\b|\busd\b|\bdollar|\bgbp
 
 
 def mentions_currency(text: str) -> bool:
+    """True when the message names a currency, so a number in it is meant as an amount."""
     return bool(_CURRENCY_MARK.search(text or ""))

@@ -7,6 +7,7 @@ from bot.creditor import get_creditor
 
 
 def to_euro(amount: Decimal, currency: str) -> Decimal | None:
+    """The amount in euros at the creditor's indicative rate, rounded to the cent; None for an unknown currency."""
     if currency.upper() == "EUR":
         return amount
     rate = get_creditor().fx_rates.get(currency.upper())

@@ -30,6 +30,7 @@ PAYMENT_PAUSE_DAYS = 30
 
 def record_plan(*, debtor_id: int, instalments: Sequence[tuple[int, date, Decimal]], conversation_id: str,
                 channel: str, created_by: str = "bot") -> int:
+    """Commit a payment plan, cancelling any active one of the debtor, and return the new plan's id."""
     total = sum((amount for _, _, amount in instalments), Decimal("0"))
     with session_scope() as session:
         # A new agreement replaces an earlier active one rather than stacking on it.
@@ -135,6 +136,7 @@ def record_dispute(*, debtor_id: int, invoice_id: int | None, reason: str, conve
 
 
 def record_opt_out(*, conversation_id: str, channel: str, debtor_id: int | None, opted_out: bool = True) -> None:
+    """Commit the conversation address's contact opt-out (or opt-in) and its audit entry."""
     with session_scope() as session:
         conv = session.get(Conversation, conversation_id)
         address = (conv.address if conv and conv.address else conversation_id)[:128]
@@ -170,6 +172,7 @@ def record_payment_pause(*, debtor_id: int, conversation_id: str, today: date, v
 
 
 def record_vulnerability(*, debtor_id: int, conversation_id: str) -> None:
+    """Flag the debtor as vulnerable, with an audit entry; nothing happens if already flagged."""
     with session_scope() as session:
         debtor = session.get(Debtor, debtor_id)
         if debtor is not None and not debtor.vulnerable:

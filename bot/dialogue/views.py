@@ -28,6 +28,7 @@ class BalanceView:
 
 
 def known_keys(keys: Sequence[str]) -> set[str]:
+    """Which of the normalised invoice keys exist in the ledger."""
     with session_scope() as session:
         return known_invoice_keys(session, keys)
 
@@ -44,6 +45,7 @@ def payable_amount(debtor_id: int) -> Decimal:
 
 
 def balance_view(debtor_id: int, today: date, conversation_id: str, what: str) -> BalanceView:
+    """The debtor's open invoices and totals (Decimal); records a disclosure of kind ``what``."""
     with session_scope() as session:
         debtor = session.get(Debtor, debtor_id)
         rows = open_invoices(session, debtor_id)
@@ -62,6 +64,7 @@ def balance_view(debtor_id: int, today: date, conversation_id: str, what: str) -
 
 
 def invoice_summary(invoice_number: str, debtor_id: int, conversation_id: str) -> dict[str, Any] | None:
+    """Amounts (Decimal) and dates of the debtor's invoice, recording a disclosure; None if it is not theirs."""
     with session_scope() as session:
         invoice = find_invoice(session, invoice_number)
         if invoice is None or invoice.debtor_id != debtor_id:
@@ -76,6 +79,7 @@ def invoice_summary(invoice_number: str, debtor_id: int, conversation_id: str) -
 
 
 def invoice_id_of(invoice_number: str | None) -> int | None:
+    """Ledger id of the invoice with that number, or None when there is none or no number."""
     if not invoice_number:
         return None
     with session_scope() as session:
@@ -85,6 +89,7 @@ def invoice_id_of(invoice_number: str | None) -> int | None:
 
 def payment_context(invoice_number: str | None, debtor_ref: str = "", total: Decimal | None = None,
                     subject: tuple[str, int | None] = ("invoice", None)) -> dict[str, Any]:
+    """Template values for how to pay: IBAN, BIC, payment reference and pay link (empty without an invoice)."""
     creditor = get_creditor()
     invoice = invoice_number or ""
     # An amount-exact provider link (Stripe Checkout) when configured, else the creditor's link.
@@ -132,13 +137,16 @@ def plan_options(balance: Decimal, today: date, sustainable: Decimal | None,
 
 
 def option_for_template(option: dict[str, Any]) -> dict[str, Any]:
+    """A plan option kept in a slot, with Decimal amounts and a date for the templates."""
     return {"index": option["index"], "count": option["count"], "amount": Decimal(option["amount"]),
             "last_amount": Decimal(option["last_amount"]), "first_due": date.fromisoformat(option["first_due"])}
 
 
 def schedule_for_template(option: dict[str, Any]) -> list[dict[str, Any]]:
+    """The option's instalments (number, due date, Decimal amount) for the templates."""
     return [{"number": n, "due_date": date.fromisoformat(d), "amount": Decimal(a)} for n, d, a in option["instalments"]]
 
 
 def minimum_monthly(balance: Decimal) -> Decimal:
+    """The lowest monthly amount for which the creditor's policy allows a plan on ``balance``."""
     return longest_plan_amount(balance, get_creditor().plan_policy)

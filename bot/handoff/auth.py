@@ -35,11 +35,13 @@ def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 
 
 def check_password_strength(password: str) -> None:
+    """Raise ValueError, worded for the person choosing it, when the password is under MIN_PASSWORD_LENGTH."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
 
 
 def hash_password(password: str) -> str:
+    """The string to store for a new password: scrypt, random salt, parameters included; ValueError if too weak."""
     check_password_strength(password)
     salt = secrets.token_bytes(16)
     digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
@@ -51,6 +53,8 @@ _DUMMY_HASH = f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(b'0' * 16)}${_b64(
 
 
 def verify_password(password: str, stored: str | None) -> bool:
+    """Whether ``password`` matches the stored hash. ``stored`` None (unknown or disabled agent) still costs
+    one scrypt, so timing does not reveal which usernames exist; a malformed hash is False, never an error."""
     try:
         scheme, n, r, p, salt, digest = (stored or _DUMMY_HASH).split("$")
         if scheme != "scrypt":

@@ -110,6 +110,7 @@ def _cmd_disable(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``agents`` command (add, role, list, disable) to ``python -m bot``."""
     agents = subparsers.add_parser("agents", help="agent console accounts")
     sub = agents.add_subparsers(dest="agents_command", required=True, metavar="ACTION")
     add = sub.add_parser("add", help="create an agent (or reset its password); password from stdin or prompt")

@@ -68,6 +68,7 @@ async def resume_bot(request: Request, conversation_id: str, action: str) -> Non
 
 
 async def take(request: Request, handoff_id: int) -> ActionResult:
+    """Assign the waiting conversation to this agent and tell the debtor a person has joined (409 if beaten to it)."""
     info = request.ctx.agent_info
     conversation_id = await _db(views.take, handoff_id, info.username)
     await notices.tell(handoff_id, "agent_joined", info.display_name)
@@ -75,17 +76,20 @@ async def take(request: Request, handoff_id: int) -> ActionResult:
 
 
 async def release(request: Request, handoff_id: int) -> ActionResult:
+    """Put the conversation back in the queue (a supervisor may release anyone's); the bot stays paused."""
     username, supervisor = _who(request)
     return ActionResult("released", await _db(views.release, handoff_id, username, supervisor), redirect="/queue")
 
 
 async def transfer(request: Request, handoff_id: int) -> ActionResult:
+    """Hand the conversation to the colleague named in ``to`` (a supervisor may move anyone's)."""
     username, supervisor = _who(request)
     conversation_id = await _db(views.transfer, handoff_id, username, form(request, "to"), supervisor)
     return ActionResult("transferred", conversation_id, redirect="/queue")
 
 
 async def reply(request: Request, handoff_id: int) -> ActionResult:
+    """Deliver the agent's text to the debtor under their name, then record it; an undelivered one is not (502)."""
     info = request.ctx.agent_info
     conversation_id, lang = await _db(views.reply_target, handoff_id, info.username, form(request, "text"))
     text = service.check_text(form(request, "text"))
@@ -100,11 +104,14 @@ async def reply(request: Request, handoff_id: int) -> ActionResult:
 
 
 async def note(request: Request, handoff_id: int) -> ActionResult:
+    """Add an internal note to the transcript; the debtor never sees it."""
     username, supervisor = _who(request)
     return ActionResult("noted", await _db(views.note, handoff_id, username, form(request, "text"), supervisor))
 
 
 async def handback(request: Request, handoff_id: int) -> ActionResult:
+    """Give the conversation back to the assistant (the NPS step when ``to`` is ``nps``) and make it speak;
+    if the bot cannot resume, the hand-back stands and the code ``resume`` warns the agent."""
     to_nps = form(request, "to") == "nps"
     conversation_id = await _db(views.hand_back, handoff_id, request.ctx.agent_info.username, to_nps)
     try:  # the bot's own first words say that the colleague handed the conversation back
@@ -116,6 +123,7 @@ async def handback(request: Request, handoff_id: int) -> ActionResult:
 
 
 async def close(request: Request, handoff_id: int) -> ActionResult:
+    """End the takeover with the chosen ``outcome`` once ``confirm`` is ``yes``, and tell the debtor."""
     info = request.ctx.agent_info
     if form(request, "confirm") != "yes":
         raise HandoffError("confirm_close")
@@ -125,18 +133,21 @@ async def close(request: Request, handoff_id: int) -> ActionResult:
 
 
 async def promise(request: Request, handoff_id: int) -> ActionResult:
+    """Record a promise to pay (``amount`` by ``date``) for the verified debtor."""
     code = await _db(quick_actions.record_promise, handoff_id, request.ctx.agent_info.username,
                      form(request, "amount"), form(request, "date"), date.today())
     return ActionResult(code, await _db(views.conversation_id_of, handoff_id))
 
 
 async def plan_options(request: Request, handoff_id: int) -> ActionResult:
+    """The plan proposals for the sustainable amount or instalment count, as JSON data; records nothing."""
     options = await _db(quick_actions.plan_options, handoff_id, request.ctx.agent_info.username,
                         form(request, "sustainable"), _int(form(request, "instalments")), date.today())
     return ActionResult("options", data={"options": options})
 
 
 async def plan(request: Request, handoff_id: int) -> ActionResult:
+    """Record proposal ``choice`` (1-based) of the same inputs as the debtor's instalment plan."""
     code = await _db(quick_actions.create_plan, handoff_id, request.ctx.agent_info.username,
                      _int(form(request, "choice")) or 0, form(request, "sustainable"),
                      _int(form(request, "instalments")), date.today())
@@ -144,12 +155,14 @@ async def plan(request: Request, handoff_id: int) -> ActionResult:
 
 
 async def dispute(request: Request, handoff_id: int) -> ActionResult:
+    """Record a dispute with its reason, on ``invoice`` when one is given."""
     code = await _db(quick_actions.mark_dispute, handoff_id, request.ctx.agent_info.username,
                      form(request, "invoice"), form(request, "reason"), date.today())
     return ActionResult(code, await _db(views.conversation_id_of, handoff_id))
 
 
 async def opt_out(request: Request, handoff_id: int) -> ActionResult:
+    """Record that the debtor wants no more messages at this conversation's address."""
     code = await _db(quick_actions.opt_out, handoff_id, request.ctx.agent_info.username)
     return ActionResult(code, await _db(views.conversation_id_of, handoff_id))
 

@@ -46,6 +46,7 @@ def utc_bounds(since: date, until: date) -> tuple[datetime, datetime]:
 
 
 def figures_for(since: date, until: date) -> list[AgentFigures]:
+    """Per-agent figures for the local days ``since`` to ``until``, both included."""
     start, end = utc_bounds(since, until)
     with session_scope() as session:
         return agent_figures(session, start, end)

@@ -57,6 +57,7 @@ def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTTP
 
 
 def forbidden(request: Request) -> HTTPResponse:
+    """403 page saying, in the console language, that the page is for supervisors only."""
     return page(request, "desk_message.html", status=403, message=desk_texts(request.ctx.console_session.lang)
                 ["supervisors_only"])
 

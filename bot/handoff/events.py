@@ -16,6 +16,7 @@ QUEUE_TOPIC = "queue"
 
 
 def conversation_topic(conversation_id: str) -> str:
+    """The topic the open pages of one conversation listen on."""
     return f"conversation:{conversation_id}"
 
 
@@ -72,8 +73,10 @@ bus = EventBus()
 
 
 def notify_queue_changed() -> None:
+    """Tell the open queue pages in this process to re-read the queue; safe from worker threads."""
     bus.publish(QUEUE_TOPIC)
 
 
 def notify_conversation(conversation_id: str, kind: str = "message") -> None:
+    """Tell the open pages of this conversation in this process what happened (``kind``: message, expired, ...)."""
     bus.publish(conversation_topic(conversation_id), kind=kind)

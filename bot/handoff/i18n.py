@@ -150,10 +150,12 @@ _merge()
 
 
 def ui(lang: str) -> dict[str, str]:
+    """The console wording for ``lang``; Italian for a language the console does not have."""
     return UI.get(lang, UI["it"])
 
 
 def message(lang: str, code: str) -> str:
+    """The translated text of an error or success code; the code itself when it has no wording."""
     table = ui(lang)
     return table.get(f"e_{code}") or table.get(f"ok_{code}") or code
 

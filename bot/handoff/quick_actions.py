@@ -52,6 +52,8 @@ def parse_amount(raw: str) -> Decimal:
 
 
 def load_case(handoff_id: int, agent_username: str) -> Case:
+    """The handoff's facts, or a HandoffError unless this agent holds it; debtor and invoices only once
+    verified, and ``payable`` leaves out invoices on hold (dispute, reconciliation)."""
     with session_scope() as session:
         handoff = assigned_handoff(session, handoff_id, agent_username)
         data = summaries.load(handoff.summary)
@@ -80,6 +82,8 @@ def _log(case: Case, agent_username: str, action: str, note: str, details: dict[
 
 
 def record_promise(handoff_id: int, agent_username: str, amount: str, on: str, today: date) -> str:
+    """Record a promise of ``amount`` by ``on`` (ISO date, within the creditor's limit, at most the payable
+    balance) for the verified debtor; the flash code, or a HandoffError."""
     from bot.dialogue import records
 
     case = load_case(handoff_id, agent_username)
@@ -131,6 +135,7 @@ def create_plan(handoff_id: int, agent_username: str, choice: int, sustainable: 
 
 
 def mark_dispute(handoff_id: int, agent_username: str, invoice_number: str, reason: str, today: date) -> str:
+    """Open a dispute with ``reason``, on ``invoice_number`` when given (it must be this debtor's); the flash code."""
     from bot.dialogue import records
 
     case = load_case(handoff_id, agent_username)
@@ -154,6 +159,7 @@ def mark_dispute(handoff_id: int, agent_username: str, invoice_number: str, reas
 
 
 def opt_out(handoff_id: int, agent_username: str) -> str:
+    """Record the opt-out of this conversation's address on its channel, verified or not; the flash code."""
     from bot.dialogue import records
 
     case = load_case(handoff_id, agent_username)

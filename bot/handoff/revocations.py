@@ -37,6 +37,7 @@ def revoke(nonce: str, expires_at: datetime, now: datetime | None = None) -> Non
 
 
 def is_revoked(nonce: str) -> bool:
+    """Whether the session with this nonce was logged out, in any server process."""
     with session_scope() as session:
         return session.get(ConsoleRevocation, _digest("session", nonce)) is not None
 

@@ -67,6 +67,7 @@ def _agent_actor(username: str) -> str:
 
 
 def priority_for(reason: str, vulnerable: bool) -> int:
+    """Queue priority of a new entry (higher is served first): vulnerable debtors, then complaints, then the rest."""
     if vulnerable or reason == "vulnerability":
         return PRIORITY_VULNERABLE
     return PRIORITY_COMPLAINT if reason == "complain" else 0
@@ -78,6 +79,7 @@ def is_open_now(now: datetime) -> bool:
 
 
 def queued_count(session: Session) -> int:
+    """How many handoffs are waiting for a person, the basis of the expected wait."""
     return int(session.execute(select(func.count(Handoff.id)).where(Handoff.status == HandoffStatus.QUEUED)).scalar_one())
 
 
@@ -92,6 +94,7 @@ def expected_wait_minutes(session: Session, now: datetime) -> int:
 
 
 def open_handoff(session: Session, conversation_id: str) -> Handoff | None:
+    """The conversation's latest handoff still waiting or assigned; None when there is none."""
     return session.execute(
         select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status.in_(OPEN_STATUSES))
         .order_by(Handoff.id.desc()).limit(1)
@@ -139,6 +142,7 @@ def request_handoff(session: Session, *, conversation_id: str, channel: str, rea
 
 
 def get_handoff(session: Session, handoff_id: int) -> Handoff:
+    """The handoff with that id; ``HandoffNotFound`` (404) when there is none."""
     handoff = session.get(Handoff, handoff_id)
     if handoff is None:
         raise HandoffNotFound("not_found")
@@ -195,6 +199,7 @@ def assigned_handoff(session: Session, handoff_id: int, agent_username: str) -> 
 
 
 def check_text(text: str) -> str:
+    """The agent's text, trimmed; ``HandoffError`` ``empty`` or ``too_long`` (over MAX_AGENT_TEXT characters)."""
     text = (text or "").strip()
     if not text:
         raise HandoffError("empty")

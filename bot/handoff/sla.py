@@ -26,6 +26,7 @@ class Expired:
 
 
 def expire_due(now: datetime) -> list[Expired]:
+    """Expire the handoffs past the SLA and commit; each with the language its apology is due in."""
     with session_scope() as session:
         result = []
         for handoff in sweep_sla(session, now):

@@ -15,6 +15,7 @@ MAX_TAIL_TEXT = 300
 
 
 def transcript_tail(session: Session, conversation_id: str, limit: int = TRANSCRIPT_TAIL) -> list[dict[str, str]]:
+    """The conversation's last ``limit`` messages, oldest first, each text cut to MAX_TAIL_TEXT characters."""
     rows = session.execute(
         select(TranscriptMessage).where(TranscriptMessage.conversation_id == conversation_id)
         .order_by(TranscriptMessage.id.desc()).limit(limit)
@@ -34,6 +35,7 @@ def enrich(session: Session, summary: dict[str, Any], *, conversation_id: str, c
 
 
 def load(raw: str | None) -> dict[str, Any]:
+    """A stored summary as a dict; ``{}`` for a missing, malformed or non-object value, never an error."""
     try:
         value = json.loads(raw or "{}")
     except ValueError:

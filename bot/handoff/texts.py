@@ -9,6 +9,7 @@ from typing import Any
 
 
 def render(key: str, lang: str, **ctx: Any) -> str:
+    """A debtor-facing text in ``lang`` (Italian for any other language); ``LookupError`` for a missing template."""
     from bot.messages import render as render_message
 
     return render_message(key, lang if lang in ("it", "en") else "it", **ctx)

@@ -48,6 +48,7 @@ def colleagues(except_username: str) -> list[tuple[str, str]]:
 
 
 def conversation_id_of(handoff_id: int) -> Optional[str]:
+    """The handoff's conversation id, or None for an unknown id; no visibility check."""
     with session_scope() as session:
         handoff = session.get(Handoff, handoff_id)
         return handoff.conversation_id if handoff else None
@@ -69,6 +70,8 @@ def _display_name(session: Any, username: Optional[str]) -> Optional[str]:
 
 def conversation_view(handoff_id: int, lang: str, username: str = "", supervisor: bool = True
                       ) -> Optional[dict[str, Any]]:
+    """Everything the conversation page shows, labelled in ``lang``; None when the handoff is missing or
+    not visible to this agent. Debtor name and invoices appear only when the conversation was verified."""
     with session_scope() as session:
         handoff = session.get(Handoff, handoff_id)
         if handoff is None or not assignment.may_view(handoff, username, supervisor):
@@ -99,6 +102,8 @@ def conversation_view(handoff_id: int, lang: str, username: str = "", supervisor
 
 def messages_after(handoff_id: int, after: int, lang: str = "it", username: str = "",
                    supervisor: bool = True) -> Optional[dict[str, Any]]:
+    """Transcript messages after id ``after`` with the current status and holder, for the page's polling;
+    None when the handoff is missing or not visible to this agent."""
     with session_scope() as session:
         handoff = session.get(Handoff, handoff_id)
         if handoff is None or not assignment.may_view(handoff, username, supervisor):
@@ -118,11 +123,13 @@ def take(handoff_id: int, agent_username: str) -> str:
 
 
 def release(handoff_id: int, username: str, supervisor: bool) -> str:
+    """Put the conversation back in the queue (an agent their own, a supervisor any); its conversation id."""
     with session_scope() as session:
         return assignment.release(session, handoff_id, username, supervisor).conversation_id
 
 
 def transfer(handoff_id: int, username: str, target: str, supervisor: bool) -> str:
+    """Hand the conversation to colleague ``target``; its conversation id, or a HandoffError naming the refusal."""
     with session_scope() as session:
         return assignment.transfer(session, handoff_id, username, target, supervisor).conversation_id
 
@@ -137,6 +144,7 @@ def reply_target(handoff_id: int, agent_username: str, text: str) -> tuple[str, 
 
 
 def record_reply(handoff_id: int, agent_username: str, text: str) -> int:
+    """Record an agent reply already delivered to the debtor; the new transcript message's id."""
     with session_scope() as session:
         message = service.reply(session, handoff_id, agent_username, text)
         session.flush()
@@ -144,17 +152,20 @@ def record_reply(handoff_id: int, agent_username: str, text: str) -> int:
 
 
 def note(handoff_id: int, agent_username: str, text: str, supervisor: bool = False) -> str:
+    """Add an internal note, allowed to anyone who may see the handoff; its conversation id."""
     with session_scope() as session:
         assignment.viewable_handoff(session, handoff_id, agent_username, supervisor)
         return service.add_note(session, handoff_id, agent_username, text).conversation_id
 
 
 def hand_back(handoff_id: int, agent_username: str, to_nps: bool) -> str:
+    """Give the conversation back to the assistant (NPS step with ``to_nps``); its id. The caller makes it speak."""
     with session_scope() as session:
         return service.hand_back(session, handoff_id, agent_username, to_nps).conversation_id
 
 
 def close(handoff_id: int, agent_username: str, outcome: str) -> str:
+    """End the takeover with ``outcome``; its conversation id. The bot is un-paused but says nothing."""
     with session_scope() as session:
         return service.close(session, handoff_id, agent_username, outcome).conversation_id
 

@@ -81,6 +81,7 @@ def nav_links(agent: "AgentInfo | None") -> list[NavLink]:
 
 
 def signer() -> SessionSigner | None:
+    """The console's cookie signer; None when ``CONSOLE_SECRET`` is unset (the console then answers 503)."""
     secret = get_settings().console_secret
     return SessionSigner(secret) if secret else None
 
@@ -100,6 +101,7 @@ async def revoke(session: ConsoleSession, sign: SessionSigner) -> None:
 
 
 def set_session(resp: HTTPResponse, sign: SessionSigner, session: ConsoleSession | None) -> HTTPResponse:
+    """Put the session in the HttpOnly, SameSite=Lax cookie (Secure behind https), or clear it for None."""
     resp.cookies[COOKIE] = sign.dumps(session) if session else ""
     cookie = resp.cookies[COOKIE]
     cookie["httponly"] = True
@@ -121,6 +123,8 @@ FLASH_KEYS = (("msg", True), ("err", False), ("error", False))
 
 def render(name: str, session: ConsoleSession | None, sign: SessionSigner | None, status: int = 200,
            **ctx: Any) -> HTTPResponse:
+    """A console page in the session's language (Italian before login), with navigation and CSRF token;
+    flash codes in ``ctx`` become our own wording, and the page is never cached."""
     lang = session.lang if session else "it"
     for key, ok in FLASH_KEYS:  # codes from the URL become our own wording, or nothing
         if key in ctx:
@@ -169,6 +173,7 @@ def fragment(name: str, session: ConsoleSession, sign: SessionSigner, **ctx: Any
 
 
 def wants_json(request: Request) -> bool:
+    """Whether the caller is the page's script (Accept: JSON) rather than a browser form."""
     return "application/json" in (request.headers.get("accept") or "")
 
 
@@ -252,5 +257,6 @@ def _logged_in(handler: Handler, role: Role) -> Handler:
 
 
 def form(request: Request, name: str, default: str = "") -> str:
+    """A form field as text; ``default`` when it is absent."""
     value = (request.form or {}).get(name)
     return value if isinstance(value, str) else default

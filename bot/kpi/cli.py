@@ -12,6 +12,7 @@ from bot.nps.cli import iso_date
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``kpi`` and ``simulate`` sub-commands to the ``python -m bot`` parser."""
     kpi = subparsers.add_parser("kpi", help="collection KPIs by channel and language (text, JSON or HTML)")
     kpi.add_argument("--since", type=iso_date, help="first day included (YYYY-MM-DD)")
     kpi.add_argument("--until", type=iso_date, help="last day included (YYYY-MM-DD)")
@@ -69,6 +70,7 @@ def _text(k: dict[str, Any]) -> str:
 
 
 def run_kpi(args: argparse.Namespace) -> int:
+    """Print the KPIs of the period as text or JSON (money as strings), optionally writing the HTML dashboard."""
     from bot.kpi.dashboard import render_kpis
     from bot.kpi.metrics import compute_kpis
     from bot.ledger.db import session_scope
@@ -84,6 +86,7 @@ def run_kpi(args: argparse.Namespace) -> int:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
+    """Add simulated ``SIM-`` debtors and their activity (after ``--reset-sim``, if given) and commit."""
     from bot.kpi.simulate import reset_simulation, simulate
     from bot.ledger.db import session_scope
 

@@ -157,6 +157,7 @@ def _ledger_payments(session: Session) -> tuple[dict[int, list[tuple[date, Decim
 
 
 def promise_outcome(promise: PromiseToPay, paid: Decimal, as_of: date) -> str:
+    """``kept``, ``broken`` or ``pending`` for a promise given what was paid towards it; an explicit status wins."""
     if promise.status in (PromiseStatus.KEPT, PromiseStatus.BROKEN):
         return promise.status
     if paid >= Decimal(promise.amount):
@@ -185,6 +186,7 @@ def _promises(session: Session, w: Window, ledger, attr: Attribution, splits: Sp
 
 
 def plan_outcome(plan: PaymentPlan, instalments: list[PlanInstalment], paid_since: Decimal, as_of: date) -> str:
+    """``cancelled``, ``completed`` (paid in full), ``defaulted`` (behind after grace, or broken) or ``on_track``."""
     if plan.status == PlanStatus.CANCELLED:
         return "cancelled"
     flagged = sum((Decimal(i.amount) for i in instalments if i.paid), ZERO)

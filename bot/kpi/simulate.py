@@ -50,6 +50,7 @@ def _consonants(text: str) -> str:
 
 
 def fake_tax_code(rng: random.Random, surname: str, name: str) -> str:
+    """A random codice fiscale in the right shape with a valid check digit (not a real person's)."""
     day = rng.randint(1, 28) + (40 if rng.random() < 0.5 else 0)
     body = (f"{_consonants(surname)}{_consonants(name)}{rng.randint(40, 99):02d}{rng.choice(MONTHS)}"
             f"{day:02d}{rng.choice(TOWNS)}")

@@ -12,6 +12,7 @@ MAX_PRINTED_ERRORS = 200  # all are checked; a terminal needs only so many to ac
 
 
 def register(subparsers: Any) -> None:
+    """Add the ``db``, ``import-ledger`` and ``demo-data`` sub-commands."""
     db = subparsers.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply the Alembic migrations (upgrade to head)").set_defaults(func=cmd_db_upgrade)
@@ -36,6 +37,7 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Bring the database schema to the latest migration."""
     from bot.ledger.migrate import upgrade_database
 
     upgrade_database()
@@ -61,6 +63,7 @@ def _print_summary(counts: dict[str, int]) -> None:
 
 
 def cmd_import_ledger(args: argparse.Namespace) -> int:
+    """Import the ledger files in one transaction; 1 with the problems listed when it is refused."""
     from bot.ledger.db import session_scope
     from bot.ledger.importer import LedgerImportError, import_ledger
     from bot.ledger.models import DEFAULT_CREDITOR
@@ -90,6 +93,7 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
+    """Load the demo ledger, creating the schema first on a new database."""
     from bot.ledger.db import session_scope
     from bot.ledger.demo import load_demo_ledger
     from bot.ledger.models import Invoice

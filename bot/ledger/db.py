@@ -54,6 +54,7 @@ def sqlite_file_engine_kwargs() -> dict[str, Any]:
 
 
 def is_sqlite_file(url: str | URL) -> bool:
+    """True for a SQLite URL naming a file on disk (not an in-memory database)."""
     parsed = make_url(url)
     return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
 
@@ -84,6 +85,7 @@ def private_file(path: Path) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    """A new engine for ``url``; a SQLite file is created private (0600) and pooled."""
     if is_sqlite_file(url):
         private_file(Path(make_url(url).database))
         engine = create_engine(url, future=True, **sqlite_file_engine_kwargs())
@@ -97,10 +99,12 @@ def make_engine(url: str) -> Engine:
 
 @lru_cache(maxsize=4)
 def get_engine(url: str | None = None) -> Engine:
+    """The process-wide engine for ``url``, by default the configured ``DATABASE_URL``."""
     return make_engine(url or get_settings().database_url)
 
 
 def session_factory(engine: Engine | None = None) -> sessionmaker:
+    """Sessions bound to ``engine`` (default engine if None) that keep objects usable after commit."""
     return sessionmaker(bind=engine or get_engine(), future=True, expire_on_commit=False)
 
 

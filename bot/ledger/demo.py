@@ -118,6 +118,7 @@ def demo_invoice_rows(today: date) -> list[dict[str, str]]:
 
 
 def demo_payment_rows(today: date) -> list[dict[str, str]]:
+    """The demo payments as import rows, paid a fixed number of days before ``today``."""
     return [{"invoice_number": number, "amount": amount, "reference": reference,
              "paid_on": (today - timedelta(days=days_ago)).isoformat()}
             for number, amount, days_ago, reference in _PAYMENTS]

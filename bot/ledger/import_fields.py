@@ -56,6 +56,7 @@ def as_text(value: Any) -> str:
 
 
 def text(value: Any, max_length: int, required: bool = True) -> str:
+    """The cell as stripped text of at most ``max_length`` characters; empty is refused when required."""
     result = as_text(value)
     if required and not result:
         raise FieldError("is required and is empty")
@@ -91,6 +92,7 @@ def _checked_tax_code(raw: str) -> tuple[str, str]:
 
 
 def iso_date(value: Any) -> date:
+    """A date cell or YYYY-MM-DD text; a timestamp with a time of day is refused."""
     if isinstance(value, datetime):
         if value.time() != time(0):
             raise FieldError(f"must be a date without a time of day, got {shown(value)}")
@@ -162,6 +164,7 @@ def currencies_in_use() -> frozenset[str]:
 
 
 def currency(value: Any) -> str:
+    """An ISO 4217 code in use today, upper-case; a blank cell means EUR."""
     raw = as_text(value).upper()
     if not raw:
         return "EUR"  # the creditor's own currency when the column is left blank
@@ -203,6 +206,7 @@ def phone(value: Any) -> str | None:
 
 
 def email(value: Any) -> str | None:
+    """The address as written, or None when blank; only the shape is checked."""
     raw = as_text(value)
     if not raw:
         return None

@@ -36,6 +36,7 @@ class Table:
 
 
 def is_workbook(path: Path) -> bool:
+    """True when the file is to be read as an Excel workbook (by its extension)."""
     return path.suffix.lower() in {".xlsx", ".xlsm"}
 
 
@@ -94,6 +95,7 @@ def _delimiter(content: str) -> str:
 
 
 def has_sheet(path: Path, wanted: str) -> bool:
+    """Whether the workbook has a sheet named ``wanted`` (lower case; names compared trimmed)."""
     workbook = _open_workbook(path)
     try:
         return wanted in {name.strip().lower() for name in workbook.sheetnames}

@@ -193,6 +193,7 @@ def _formats(table: Table, columns: dict[str, int], amounts: tuple[str, ...], da
 
 
 def parse_invoices(table: Table, ledger: ParsedLedger, order: int = 0, locale: str = "auto") -> None:
+    """Add the table's valid debtors and invoices to ``ledger``; every problem goes to ``ledger.issues``."""
     ledger.sources.append(table.source)
     italian = translate_header(table, INVOICE_ALIASES, INVOICE_COLUMNS).italian
     columns = check_header(table, INVOICE_COLUMNS, INVOICE_OPTIONAL, ledger.issues, order)
@@ -294,6 +295,7 @@ def merge_debtor(ledger: ParsedLedger, new: DebtorRecord) -> None:
 
 
 def parse_payments(table: Table, ledger: ParsedLedger, today: date, order: int = 1, locale: str = "auto") -> None:
+    """Add the table's valid payments to ``ledger``; future dates and duplicates go to ``ledger.issues``."""
     ledger.sources.append(table.source)
     italian = translate_header(table, PAYMENT_ALIASES, PAYMENT_COLUMNS).italian
     columns = check_header(table, PAYMENT_COLUMNS, PAYMENT_OPTIONAL, ledger.issues, order)

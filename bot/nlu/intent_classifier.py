@@ -63,12 +63,14 @@ _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
 
 
 def fold(text: str) -> str:
+    """Normalise a text for the model: lower case, no accents, letter runs cut to two, every digit 0."""
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _DIGIT.sub("0", _REPEATS.sub(r"\1\1", text))
 
 
 def build_model(config: dict[str, Any]) -> Pipeline:
+    """An untrained pipeline: the three TF-IDF views (words, in-word and cross-word characters) into a linear SVM."""
     words = TfidfVectorizer(ngram_range=(1, config["word_max_ngram"]), sublinear_tf=True)
     pieces = TfidfVectorizer(analyzer="char_wb", ngram_range=(config["char_min_ngram"], config["char_max_ngram"]),
                              sublinear_tf=True)
@@ -100,6 +102,7 @@ def _per_class(scores: np.ndarray) -> np.ndarray:
 
 
 def confidences(model: Pipeline, temperature: float, texts: list[str]) -> np.ndarray:
+    """Softmax confidences, one row per text and one column per intent in ``model.classes_`` order."""
     return softmax(temperature * _per_class(model.decision_function(texts)), axis=1)
 
 

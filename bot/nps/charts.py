@@ -164,6 +164,7 @@ def line_chart(points: Sequence[tuple[str, float | None]], *, title: str = "", w
 
 
 def nps_color(nps: float | None) -> str:
+    """Green from NPS 30, amber from 0, red below; grey when there is no score."""
     if nps is None:
         return "#999"
     return GOOD if nps >= 30 else NEUTRAL if nps >= 0 else BAD

@@ -11,6 +11,7 @@ from bot.settings import ROOT
 
 
 def iso_date(text: str) -> date:
+    """Argument type for YYYY-MM-DD dates; anything else is a usage error."""
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -18,6 +19,7 @@ def iso_date(text: str) -> date:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``nps report`` and ``nps tasks`` (list, close, assign) sub-commands."""
     nps = subparsers.add_parser("nps", help="NPS report and detractor follow-up tasks")
     nps_sub = nps.add_subparsers(dest="nps_command", required=True, metavar="{report,tasks}")
 
@@ -52,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    """Build the NPS report from the database or a CSV, write its files to ``--out`` and print a summary."""
     from bot.nps.report import build_report_with_labels, write_outputs
     from bot.nps.sources import load_csv, load_from_db
 
@@ -81,6 +84,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_list_tasks(args: argparse.Namespace) -> int:
+    """Print the follow-up tasks matching the filters; overdue ones are marked with '!'."""
     from bot.ledger.db import session_scope
     from bot.nps.tasks import list_tasks
 
@@ -102,6 +106,7 @@ def run_list_tasks(args: argparse.Namespace) -> int:
 
 
 def run_close_task(args: argparse.Namespace) -> int:
+    """Close a task with the note saying what was done; ValueError if it is unknown or already closed."""
     from bot.ledger.db import session_scope
     from bot.nps.tasks import close_task
 
@@ -112,6 +117,7 @@ def run_close_task(args: argparse.Namespace) -> int:
 
 
 def run_assign_task(args: argparse.Namespace) -> int:
+    """Give a task to an owner, optionally with a new due date; an unknown id raises ValueError."""
     from bot.ledger.db import session_scope
     from bot.nps.tasks import assign_task
 

@@ -178,6 +178,7 @@ def themes_section(report: dict[str, Any], lang: str = "it") -> str:
 
 
 def render_report(report: dict[str, Any], lang: str = "it") -> str:
+    """The whole report as one self-contained HTML page in ``lang`` (English labels if unknown)."""
     t = LABELS.get(lang, LABELS["en"])
     period = report["period"]
     body = [

@@ -29,6 +29,7 @@ blockquote{margin:4px 0;padding:4px 10px;border-left:3px solid #ccd;color:#333;b
 
 
 def card(label: str, value: str, hint: str = "") -> str:
+    """A headline figure box: the value large, its label and an optional hint below, all escaped."""
     extra = f'<div class="muted">{escape(hint)}</div>' if hint else ""
     return f'<div class="card"><div class="v">{escape(value)}</div><div class="l">{escape(label)}</div>{extra}</div>'
 
@@ -45,6 +46,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric_from: i
 
 
 def page(title: str, body: str, lang: str = "it") -> str:
+    """A complete HTML document around ``body``, which must already be escaped markup."""
     return (f'<!DOCTYPE html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
             f"<title>{escape(title)}</title><style>{CSS}</style></head>"

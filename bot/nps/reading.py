@@ -25,6 +25,7 @@ CHUNK = 50_000
 
 @lru_cache(maxsize=1)
 def matcher() -> SubjectMatcher:
+    """The subject matcher built once per process (and inherited by forked workers)."""
     return SubjectMatcher()
 
 

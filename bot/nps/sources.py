@@ -74,11 +74,13 @@ def _strings(values: list[str]) -> np.ndarray:
 
 
 def join_comment(reason: str | None, improvement: str | None) -> str:
+    """Reason and improvement as one comment text; "" when both are blank."""
     return " ".join(part.strip() for part in (reason, improvement) if part and part.strip())
 
 
 def load_from_db(session: Session, since: date | None = None, until: date | None = None,
                  creditor_id: str | None = None) -> SurveyData:
+    """The stored NPS answers in date order, optionally limited to a period and a creditor."""
     stmt = select(NpsResponse.created_at, NpsResponse.channel, NpsResponse.journey, NpsResponse.outcome,
                   NpsResponse.language, NpsResponse.score, NpsResponse.reason, NpsResponse.improvement)
     if since:
@@ -109,6 +111,7 @@ def _delimiter(header: str) -> str:
 
 
 def read_csv_rows(path: Path) -> Iterator[tuple[datetime, str, str, str, str, int, str]]:
+    """Rows of a survey CSV (``,`` or ``;``); raises CsvInputError naming the line of the first bad one."""
     name = path.name
     with path.open(newline="", encoding="utf-8-sig") as handle:
         first = handle.readline()
@@ -146,6 +149,7 @@ def read_csv_rows(path: Path) -> Iterator[tuple[datetime, str, str, str, str, in
 
 
 def load_csv(path: Path | str) -> SurveyData:
+    """Answers from a survey CSV export; raises FileNotFoundError or CsvInputError."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")

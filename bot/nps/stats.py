@@ -72,6 +72,7 @@ def _validate(scores: np.ndarray) -> np.ndarray:
 
 
 def summarise(scores: np.ndarray | list[int]) -> NpsSummary:
+    """Promoter, passive and detractor counts of the scores; ValueError if one is outside 0..10."""
     scores = _validate(np.asarray(scores))
     counts = np.bincount(scores, minlength=11) if scores.size else np.zeros(11, dtype=np.int64)
     return _from_histogram(counts)
@@ -97,4 +98,5 @@ def breakdown(keys: np.ndarray, scores: np.ndarray) -> list[tuple[str, NpsSummar
 
 
 def chronological(groups: list[tuple[str, NpsSummary]]) -> list[tuple[str, NpsSummary]]:
+    """The groups sorted by key, which for months (YYYY-MM) is time order."""
     return sorted(groups, key=lambda item: item[0])

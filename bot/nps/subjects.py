@@ -53,6 +53,7 @@ GENERIC: dict[str, dict[str, str]] = {
 
 @lru_cache(maxsize=1)
 def load_subjects(path: Path = _FILE) -> tuple[Subject, ...]:
+    """The subjects defined in the YAML lexicon (by default subjects.yml), read once."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     subjects = []
     for key, spec in raw.items():

@@ -88,6 +88,10 @@ def close_task(session: Session, task_id: int, note: str, actor: str = "cli", no
 
 def assign_task(session: Session, task_id: int, owner: str, due_on: date | None = None,
                 actor: str = "cli") -> FollowUpTask:
+    """Set a task's owner (and its due date when given), with an audit entry; flushed, not committed.
+
+    Raises ValueError for an unknown task id or a blank owner.
+    """
     owner = (owner or "").strip()
     if not owner:
         raise ValueError("owner is required")

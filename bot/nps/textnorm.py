@@ -52,6 +52,7 @@ def stopwords() -> frozenset[str]:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
+    """A light stem merging plural and Italian vowel endings (rata/rate -> rat) of an already folded word."""
     if len(word) > 4 and word.endswith("ies"):
         word = word[:-3] + "y"
     elif len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
@@ -83,6 +84,7 @@ def term(word: str) -> str:
 
 
 def surface_tokens(text: str) -> list[str]:
+    """The comment's words as written (folded), stop words removed, not stemmed."""
     stop = stopwords()
     return [w for w in TOKEN.findall(fold(text)) if w not in stop]
 

@@ -37,6 +37,7 @@ class DueStep:
 
 
 def due_steps(subjects: Iterable[Subject], steps: Sequence[Step], day: date, lookback_days: int = 0) -> list[DueStep]:
+    """Steps whose cadence date is ``day`` (for thank-yous, up to ``lookback_days`` earlier), per matching subject."""
     due: list[DueStep] = []
     for subject in subjects:
         for step in steps:

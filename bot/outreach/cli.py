@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
+    """Add the ``outreach`` command and its ``run``, ``preview``, ``train`` and ``report`` sub-commands."""
     out = subparsers.add_parser("outreach", help="proactive reminders: worker, preview, model, report")
     sub = out.add_subparsers(dest="outreach_command", required=True)
 
@@ -58,6 +59,7 @@ def _scorer() -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Run the outreach worker, one pass with ``--once`` or until SIGTERM/Ctrl-C; creates the schema if missing."""
     from bot.ledger.db import get_engine
     from bot.outreach.config import get_outreach_config
     from bot.outreach.senders import configured_sender
@@ -89,6 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
+    """Print the day-by-day outreach preview; nothing is sent or queued. ValueError unless 1 <= --days <= 366."""
     from bot.ledger.db import get_engine
     from bot.outreach.config import CHANNELS, get_outreach_config
     from bot.outreach.preview import format_preview, preview
@@ -109,6 +112,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    """Train and save the propensity model on the ledger, or on a throw-away simulated ledger with ``--simulate``."""
     from bot.ledger.db import make_engine, session_factory, session_scope
     from bot.ledger.models import Base
     from bot.outreach import propensity
@@ -132,6 +136,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """Print outbox totals by status, skip and failure reasons, and reply/payment rates per A/B variant."""
     from sqlalchemy import func, select
 
     from bot.ledger.db import session_scope

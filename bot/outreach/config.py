@@ -177,6 +177,7 @@ def _catch_up(raw: Any) -> Step | None:
 
 
 def parse_outreach(data: Mapping[str, Any] | None) -> OutreachConfig:
+    """Validate an ``outreach:`` mapping over the defaults (None: all defaults); ValueError names the bad key."""
     data = data or {}
     if not isinstance(data, Mapping):
         raise ValueError("outreach: expected a mapping")
@@ -223,6 +224,7 @@ def parse_outreach(data: Mapping[str, Any] | None) -> OutreachConfig:
 
 
 def load_outreach_config(path: Path | None = None) -> OutreachConfig:
+    """The ``outreach:`` block of creditor.yml (or ``path``), defaults if the file or block is absent."""
     path = path or get_settings().creditor_file
     if not Path(path).exists():
         return OutreachConfig()
@@ -233,4 +235,5 @@ def load_outreach_config(path: Path | None = None) -> OutreachConfig:
 
 @lru_cache(maxsize=1)
 def get_outreach_config() -> OutreachConfig:
+    """The creditor file's outreach settings, read once per process (edits need a restart)."""
     return load_outreach_config()

@@ -22,11 +22,16 @@ from bot.outreach.models import OutboxMessage, OutreachAssignment
 
 
 def variant_for(debtor_id: int, step: Step) -> str:
+    """The debtor's variant of ``step``, from a hash of debtor id and step name: stable and evenly spread."""
     digest = hashlib.sha256(f"{debtor_id}:{step.name}".encode()).digest()
     return step.variants[int.from_bytes(digest[:4], "big") % len(step.variants)]
 
 
 def assign_variant(session: Session, creditor_id: str, debtor_id: int, step: Step) -> str:
+    """The variant recorded for debtor and step, recording ``variant_for`` on first use (in a savepoint, no commit).
+
+    A concurrent first assignment is resolved by reading the one that was stored.
+    """
     existing = session.execute(select(OutreachAssignment.variant).where(
         OutreachAssignment.creditor_id == creditor_id, OutreachAssignment.debtor_id == debtor_id,
         OutreachAssignment.step == step.name)).scalar_one_or_none()

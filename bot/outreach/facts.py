@@ -24,6 +24,7 @@ CONVERSATION_PREFIX = {"whatsapp": "wa:", "sms": "sms:", "telegram": "tg:"}
 
 
 def conversation_id(channel: str, address: str) -> str:
+    """The id the channel adapters give a WhatsApp, SMS or Telegram conversation; KeyError for other channels."""
     return f"{CONVERSATION_PREFIX[channel]}{address}"
 
 
@@ -38,12 +39,14 @@ def _paid_by_invoice(session: Session, invoice_ids: list[int], until: date | Non
 
 
 def invoice_open_amount(session: Session, invoice: Invoice) -> Decimal:
+    """What is still unpaid on the invoice after every recorded payment, as Decimal, never below zero."""
     paid = _paid_by_invoice(session, [invoice.id]).get(invoice.id, ZERO)
     return max(Decimal(invoice.amount_due) - paid, ZERO)
 
 
 # --- subjects --------------------------------------------------------------------------
 def load_subjects(session: Session, creditor_id: str, day: date, config: OutreachConfig) -> list[Subject]:
+    """Open invoices, open promises, unpaid instalments and recent payments whose steps may fall on ``day``."""
     subjects: list[Subject] = []
     steps, lookback = config.steps, config.thanks_lookback_days
     window = reference_window(steps, "invoice", day)
@@ -84,6 +87,7 @@ def load_subjects(session: Session, creditor_id: str, day: date, config: Outreac
 
 # --- facts for the rules ---------------------------------------------------------------
 def debtor_conversations(session: Session, debtor: Debtor) -> list[Conversation]:
+    """Conversations linked to the debtor plus WhatsApp/SMS ones from the debtor's phone not linked yet."""
     ids = [conversation_id(ch, debtor.phone) for ch in ("whatsapp", "sms")] if debtor.phone else []
     return list(session.execute(select(Conversation).where(
         or_(Conversation.debtor_id == debtor.id, Conversation.conversation_id.in_(ids)))).scalars())
@@ -138,6 +142,7 @@ def _promise_pending(session: Session, subject: Subject, day: date) -> bool:
 
 
 def active_pauses(session: Session, creditor_id: str) -> tuple[frozenset[str], frozenset[int]]:
+    """Paused step names (or ``all``) and paused debtor ids of the creditor, counting pauses not yet lifted."""
     rows = session.execute(select(OutreachPause).where(OutreachPause.creditor_id == creditor_id,
                                                        OutreachPause.lifted_at.is_(None))).scalars().all()
     campaigns = frozenset(str(p.campaign) for p in rows if p.scope == "campaign" and p.campaign)
@@ -146,6 +151,7 @@ def active_pauses(session: Session, creditor_id: str) -> tuple[frozenset[str], f
 
 
 def with_agent(session: Session, conversations: list[Conversation]) -> bool:
+    """Whether a person has the case: a conversation paused for an agent or with an open handoff."""
     if any(c.paused for c in conversations):
         return True
     ids = [c.conversation_id for c in conversations]
@@ -183,6 +189,7 @@ def subject_facts(session: Session, debtor: Debtor, subject: Subject, day: date,
 
 # --- reachability, first contact, caps -------------------------------------------------
 def reachability(session: Session, debtor: Debtor, now: datetime) -> Reachability:
+    """The debtor's phone, latest Telegram chat and opt-outs, and whether WhatsApp's 24-hour window is open."""
     conversations = debtor_conversations(session, debtor)
     telegram = sorted((c for c in conversations if c.channel == "telegram" and c.address),
                       key=lambda c: c.last_inbound_at or datetime.min, reverse=True)
@@ -225,6 +232,7 @@ def is_first_contact(session: Session, channel: str, address: str, exclude_id: i
 
 def other_send_days(session: Session, debtor_id: int, around: date, statuses: tuple[str, ...] = ACTIVE_STATUSES,
                     exclude_id: int | None = None) -> list[date]:
+    """Send days of the debtor's messages within a week either side of ``around`` (one per message), for the caps."""
     stmt = select(OutboxMessage.send_on).where(
         OutboxMessage.debtor_id == debtor_id, OutboxMessage.status.in_(statuses),
         OutboxMessage.send_on.between(around - timedelta(days=7), around + timedelta(days=7)))

@@ -93,6 +93,7 @@ def invoices_referenced_between(session: Session, creditor_id: str, first: date,
 
 
 def invoice_subject(inv: Invoice, reference: date) -> Subject:
+    """The cadence subject of an open invoice, counted from ``reference`` (due date or next open instalment)."""
     return Subject("invoice", inv.id, inv.debtor_id, reference, inv.id,
                    {"due_date": reference, "invoice_number": inv.invoice_number})
 

@@ -117,6 +117,10 @@ def plan_day(session: Session, day: date, now: datetime, config: OutreachConfig,
 def build_row(session: Session, item: DueStep, day: date, now: datetime, config: OutreachConfig,
               available_channels: Collection[str], score: Score | None, creditor_id: str,
               creditor_name: str) -> OutboxMessage | None:
+    """The outbox row for one due step, not yet added; ``skipped`` with its reason when a rule forbids sending.
+
+    None when the debtor no longer exists. A number never heard from gets the ``first_contact`` template.
+    """
     debtor = session.get(Debtor, item.subject.debtor_id)
     if debtor is None:
         return None
@@ -154,4 +158,5 @@ def build_row(session: Session, item: DueStep, day: date, now: datetime, config:
 
 def plan_range(session: Session, days: list[date], now_for: Callable[[date], datetime], config: OutreachConfig,
                **kwargs: object) -> list[PlanResult]:
+    """``plan_day`` for each day in order, ``now_for(day)`` giving that day's earliest send moment."""
     return [plan_day(session, d, now_for(d), config, **kwargs) for d in days]  # type: ignore[arg-type]

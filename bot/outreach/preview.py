@@ -43,6 +43,11 @@ class PreviewLine:
 def preview(engine: Engine, days: int, config: OutreachConfig, clock: Clock = utc_now,
             available_channels: Collection[str] = CHANNELS, scorer: Scorer | None = None,
             creditor_name: str | None = None, start: date | None = None) -> list[PreviewLine]:
+    """What the planner would queue or skip on each of ``days`` days from ``start`` (default: today).
+
+    Runs in a transaction that is rolled back: nothing is written or sent. Rows the worker already
+    planned for a day are listed as they stand.
+    """
     tz = timezone_for(None, config)
     now = clock()
     first = start or now.astimezone(tz).date()
@@ -84,6 +89,7 @@ def preview(engine: Engine, days: int, config: OutreachConfig, clock: Clock = ut
 
 def format_preview(lines: list[PreviewLine], first: date, days: int, config: OutreachConfig,
                    show_text: bool = True) -> str:
+    """The preview as text, one block per day (empty days included), addresses masked, with totals."""
     out = []
     by_day: dict[date, list[PreviewLine]] = {}
     for line in lines:

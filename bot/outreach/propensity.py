@@ -80,6 +80,7 @@ class History:
 
 def load_histories(session: Session, creditor_id: str = DEFAULT_CREDITOR,
                    debtor_ids: Collection[int] | None = None) -> dict[int, History]:
+    """The ledger history of each of the creditor's debtors (or just ``debtor_ids``), keyed by debtor id."""
     def only(stmt: Select, column: Any) -> Select:
         return stmt.where(column.in_(list(debtor_ids))) if debtor_ids is not None else stmt
 
@@ -179,6 +180,7 @@ class PropensityModel:
 
 
 def fit(X: np.ndarray, y: np.ndarray, days: np.ndarray) -> PropensityModel:
+    """Fit the 30-day classifier and, given enough paid rows, the days regressor; NotEnoughHistory on thin data."""
     if len(y) < MIN_ROWS or len(set(y.tolist())) < 2:
         raise NotEnoughHistory(f"need at least {MIN_ROWS} past invoice snapshots with both outcomes "
                                f"(have {len(y)}); try again when the ledger has more history, or use --simulate")
@@ -193,6 +195,7 @@ def fit(X: np.ndarray, y: np.ndarray, days: np.ndarray) -> PropensityModel:
 
 
 def train(session: Session, today: date, path: Path = MODEL_PATH, creditor_id: str = DEFAULT_CREDITOR) -> PropensityModel:
+    """Fit on the creditor's history up to ``today`` and save to ``path``; on NotEnoughHistory nothing is saved."""
     X, y, days, _ = snapshot_dataset(load_histories(session, creditor_id), today)
     model = fit(X, y, days)
     save(model, path)
@@ -200,6 +203,7 @@ def train(session: Session, today: date, path: Path = MODEL_PATH, creditor_id: s
 
 
 def save(model: PropensityModel, path: Path = MODEL_PATH) -> None:
+    """Write the model to ``path`` with joblib, creating its folder; an existing model is replaced."""
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, path)
 
@@ -235,8 +239,10 @@ def scorer(model: PropensityModel | None, creditor_id: str = DEFAULT_CREDITOR) -
 
 
 def likely_payment_date(score: Score, day: date) -> date | None:
+    """``day`` plus the expected days to pay, or None when the model gives no estimate."""
     return day + timedelta(days=score.expected_days) if score.expected_days is not None else None
 
 
 def describe_factor(name: str, contribution: float) -> str:
+    """A factor's readable English label with the sign of its effect, e.g. "promises kept (+)"."""
     return f"{LABELS.get(name, name)} ({'+' if contribution >= 0 else '-'})"

@@ -34,11 +34,13 @@ def _environment(lang: str) -> Environment:
 
 
 def template_names(lang: str = "it") -> frozenset[str]:
+    """Templates of the language (unsupported ones read as Italian), without ``_`` partials."""
     folder = TEMPLATES_DIR / supported_language(lang)
     return frozenset(p.stem for p in folder.glob("*.j2") if not p.stem.startswith("_"))
 
 
 def render_outreach(template: str, lang: str, **ctx: Any) -> str:
+    """The message text, whitespace tidied; KeyError for an unknown template, Jinja2 error for a missing variable."""
     if not _NAME.fullmatch(template or "") or template not in template_names(lang):
         raise KeyError(f"no outreach template {template!r}")
     language = supported_language(lang)

@@ -28,6 +28,7 @@ SEARCH_DAYS = 31  # a contact window is always found within a month unless none 
 
 
 def utc_now() -> datetime:
+    """The default ``Clock``: the current time as an aware UTC datetime."""
     return datetime.now(timezone.utc)
 
 
@@ -37,11 +38,13 @@ def to_naive_utc(moment: datetime) -> datetime:
 
 
 def from_naive_utc(moment: datetime) -> datetime:
+    """A stored naive UTC datetime as an aware one."""
     return moment.replace(tzinfo=timezone.utc)
 
 
 # --- time zones, days and hours --------------------------------------------------------
 def timezone_for(phone: str | None, config: OutreachConfig) -> ZoneInfo:
+    """The zone of the longest ``timezones_by_prefix`` prefix the phone starts with, else the creditor's."""
     for prefix, zone in sorted(config.timezones_by_prefix.items(), key=lambda kv: -len(kv[0])):
         if phone and phone.startswith(prefix):
             return ZoneInfo(zone)
@@ -54,14 +57,17 @@ def _holidays(country: str, year: int) -> frozenset[date]:
 
 
 def is_holiday(day: date, country: str = "IT") -> bool:
+    """Whether ``day`` is a public holiday in ``country`` (ISO code, per the ``holidays`` package)."""
     return day in _holidays(country, day.year)
 
 
 def is_contact_day(day: date, config: OutreachConfig) -> bool:
+    """A weekday with contact hours configured that is not a public holiday."""
     return WEEKDAYS[day.weekday()] in config.contact_hours and not is_holiday(day, config.holidays_country)
 
 
 def within_contact_hours(moment: datetime, tz: ZoneInfo, config: OutreachConfig) -> bool:
+    """Whether ``moment`` falls in its local weekday's contact hours in ``tz`` (closing time excluded)."""
     local = moment.astimezone(tz)
     if not is_contact_day(local.date(), config):
         return False
@@ -86,6 +92,7 @@ def next_contact_moment(after: datetime, tz: ZoneInfo, config: OutreachConfig) -
 
 
 def first_contact_moment_on_or_after(day: date, tz: ZoneInfo, config: OutreachConfig) -> datetime | None:
+    """The first moment inside the contact hours from the start of local ``day``, or None."""
     return next_contact_moment(datetime.combine(day, time(0), tz), tz, config)
 
 
@@ -121,6 +128,7 @@ HOLD_REASONS = {"dispute": "dispute", "reconciliation": "reconciliation_hold", "
 
 
 def suppression_reason(step: Step, facts: SubjectFacts) -> str | None:
+    """The skip reason that keeps the step from going out for this subject, or None when it may go."""
     if facts.debtor_paused:
         return "paused_debtor"
     if "all" in facts.paused_campaigns or step.name in facts.paused_campaigns:
@@ -165,6 +173,11 @@ class ChannelChoice:
 
 def choose_channel(reach: Reachability, template: str, config: OutreachConfig,
                    available: Collection[str]) -> ChannelChoice:
+    """The first channel in preference order with an address, configured and not opted out.
+
+    Outside WhatsApp's 24-hour window only an approved template for ``template`` goes there, otherwise
+    the next channel is tried. With no channel, ``reason`` says why.
+    """
     if reach.opted_out_all:
         return ChannelChoice(None, reason="opted_out_all")
     reason = "no_address"

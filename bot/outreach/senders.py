@@ -213,6 +213,7 @@ class ChannelRouter:
 
 
 def configured_sender(settings: Settings | None = None) -> ChannelRouter:
+    """A router over Twilio (WhatsApp, SMS) and Telegram; channels without credentials are unavailable."""
     settings = settings or get_settings()
     return ChannelRouter([TwilioSender(settings), TelegramSender(settings)])
 

@@ -76,6 +76,7 @@ STYLE = ("<style>.outreach table{border-collapse:collapse;width:100%;margin-bott
 
 
 def reason_label(reason: str | None, lang: str) -> str:
+    """A skip reason for the console in Italian (``it``) or English; unknown codes as they are, "" for none."""
     if not reason:
         return ""
     pair = REASONS.get(reason)
@@ -210,6 +211,7 @@ def _audit(session: Session, actor: str, action: str, pause: OutreachPause) -> N
 
 def pause_campaign(session: Session, campaign: str, actor: str, reason: str = "",
                    config: OutreachConfig | None = None, creditor_id: str = DEFAULT_CREDITOR) -> OutreachPause:
+    """Pause a step (or ``all``) and audit it; flushes, the caller commits. ValueError for an unknown step."""
     config = config or get_outreach_config()
     if campaign != "all" and config.step(campaign) is None:
         raise ValueError(f"unknown campaign {campaign!r}")
@@ -223,6 +225,7 @@ def pause_campaign(session: Session, campaign: str, actor: str, reason: str = ""
 
 def pause_debtor(session: Session, debtor_ref: str, actor: str, reason: str = "",
                  creditor_id: str = DEFAULT_CREDITOR) -> OutreachPause:
+    """Pause all outreach to one debtor and audit it; flushes, the caller commits. ValueError for an unknown ref."""
     debtor = session.execute(select(Debtor).where(Debtor.creditor_id == creditor_id,
                                                   Debtor.debtor_ref == debtor_ref.strip())).scalar_one_or_none()
     if debtor is None:
@@ -236,6 +239,7 @@ def pause_debtor(session: Session, debtor_ref: str, actor: str, reason: str = ""
 
 
 def resume_pause(session: Session, pause_id: int, actor: str) -> OutreachPause:
+    """Lift an active pause and audit it; the caller commits. ValueError if missing or already lifted."""
     pause = session.get(OutreachPause, pause_id)
     if pause is None or pause.lifted_at is not None:
         raise ValueError(f"no active pause {pause_id}")

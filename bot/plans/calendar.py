@@ -18,6 +18,7 @@ def _italian_holidays(year: int) -> frozenset[date]:
 
 
 def is_business_day(d: date) -> bool:
+    """Monday to Friday and not an Italian national holiday."""
     return d.weekday() < 5 and d not in _italian_holidays(d.year)
 
 

@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    """Export the debtor's data unmasked as JSON to ``--out`` or stdout and audit it; ValueError for an unknown ref."""
     from bot.ledger.repository import audit
     from bot.privacy.export import export_debtor, export_json
     with session_scope() as session:
@@ -56,6 +57,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_erase(args: argparse.Namespace) -> int:
+    """Erase the debtor's personal data, keeping what the law holds, commit and print the receipt; rerunnable."""
     from bot.privacy.erase import erase_debtor
     with session_scope() as session:
         receipt = erase_debtor(session, args.debtor, creditor_id=args.creditor)
@@ -66,6 +68,7 @@ def run_erase(args: argparse.Namespace) -> int:
 
 
 def run_retention(args: argparse.Namespace) -> int:
+    """Delete what is past its retention period and commit; ``--dry-run`` only counts and rolls back."""
     from bot.privacy.retention import apply_retention, load_policy
     policy = load_policy()
     with session_scope() as session:
@@ -86,6 +89,7 @@ def _debtor_id(session: sa.orm.Session, ref: str, creditor: str | None) -> int:
 
 
 def run_audit(args: argparse.Namespace) -> int:
+    """Print the audit entries about one debtor, oldest first, as text or JSON lines; ValueError for an unknown ref."""
     from bot.privacy.audit_view import debtor_audit
     with session_scope() as session:
         entries = debtor_audit(session, args.debtor, args.creditor)

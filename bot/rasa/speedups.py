@@ -48,11 +48,13 @@ def _compiled(schema: dict[str, Any]) -> Validator:
 
 @lru_cache(maxsize=1)
 def action_result_validator() -> Validator:
+    """The full validator of an action-server reply, its schema checked once instead of on every call."""
     return _compiled(RemoteAction.action_response_format_spec())
 
 
 @lru_cache(maxsize=1)
 def reply_without_events_validator() -> Validator:
+    """Validator of an action reply without its ``events`` (those are checked per event type)."""
     spec = RemoteAction.action_response_format_spec()
     properties = {k: v for k, v in spec["properties"].items() if k != "events"}
     return _compiled({**spec, "properties": properties})
@@ -97,6 +99,7 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 
 @lru_cache(maxsize=1)
 def event_types() -> dict[str, type[Event]]:
+    """Event type name -> class, the first subclass found winning, as in Rasa's own lookup."""
     table: dict[str, type[Event]] = {}
     for cls in all_subclasses(Event):
         table.setdefault(cls.type_name, cls)  # Rasa returns the first match
@@ -109,11 +112,13 @@ def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type
 
 
 def install() -> None:
+    """Patch Rasa with the faster reply validation and event lookup, compiling the validators now; idempotent."""
     event_validators(), action_result_validator(), reply_without_events_validator()  # compile at start-up
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_by_type)
 
 
 def uninstall() -> None:
+    """Restore Rasa's own reply validation and event lookup (tests)."""
     RemoteAction._validate_action_result = _ORIGINAL
     Event.resolve_by_type = _ORIGINAL_RESOLVE

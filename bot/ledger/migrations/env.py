@@ -11,6 +11,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations_offline() -> None:
+    """Emit the migrations as SQL text instead of running them on a connection."""
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
                       literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
@@ -18,6 +19,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
+    """Run the migrations on a live connection to the configured database."""
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
         # render_as_batch lets later ALTERs work on SQLite too.
