@@ -99,3 +99,22 @@ def page_shots(driver: Any, name: str) -> None:
         driver.set_window_size(width, min(int(height) + 140, 2600))  # + the browser's own chrome
         driver.save_screenshot(str(ARTIFACTS / f"{name}_{label}.png"))
     driver.set_window_size(1280, 900)
+
+
+def wait_for_text(driver: Any, css: str, needle: str, timeout: float = 30) -> str:
+    """Wait until the element at ``css`` shows ``needle``; return its text.
+
+    Pages that re-render a list from a live stream (the task inbox replaces its rows when the
+    stream connects) can swap the element between finding it and reading it; the element is
+    looked up again on every poll, and a stale one just means "not yet".
+    """
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def shown(d: Any) -> str | bool:
+        text = d.find_element(By.CSS_SELECTOR, css).text
+        return text if needle in text else False
+
+    return WebDriverWait(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                         ).until(shown)

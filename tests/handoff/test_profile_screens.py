@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.ledger.db import session_scope
 from bot.ledger.models import Dispute, FollowUpTask, Invoice
-from tests.browser import chromium, login_in_browser, page_shots
+from tests.browser import chromium, login_in_browser, page_shots, wait_for_text
 from tests.handoff.conftest import PASSWORD, add_agent
 from tests.handoff.desk_support import with_roles
 from tests.handoff import test_profile_figures as figures_world
@@ -79,13 +79,11 @@ def test_supervisor_pages_in_chromium(console, monkeypatch):
         page_shots(driver, "desk_canned")
 
         driver.get(f"{console.url}/agents?from=2026-11-01&to=2026-11-30")
-        row = wait.until(ec.presence_of_element_located((By.ID, "agent-giulia")))
-        assert "2 min" in row.text
+        wait_for_text(driver, "#agent-giulia", "2 min")
         page_shots(driver, "desk_agents")
 
         driver.get(f"{console.url}/tasks?view=all")
-        overdue = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "tr.overdue")))
-        assert "scaduta" in overdue.text
+        wait_for_text(driver, "tr.overdue", "scaduta")  # the rows are re-rendered when the live stream connects
         page_shots(driver, "desk_tasks")
 
         driver.get(f"{console.url}/debtors/{mario}")
