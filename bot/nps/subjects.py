@@ -19,7 +19,8 @@ import numpy as np
 import yaml
 from scipy import sparse
 
-from bot.nps.textnorm import TOKEN, fold, stem
+from bot.nps.textnorm import fold, stem
+from bot.nps.wordmatrix import word_matrix
 
 _FILE = Path(__file__).with_name("subjects.yml")
 STRONG, WEAK, HINT = 1.0, 0.4, 0.2
@@ -94,21 +95,8 @@ class SubjectMatcher:
         return col
 
     def counts(self, texts: Sequence[str], folded: bool = False) -> sparse.csr_matrix:
-        cache, column, findall = self._cache, self._column, TOKEN.findall
-        indices: list[int] = []
-        indptr = [0]
-        for text in texts:
-            for word in findall(text if folded else fold(text)):
-                col = cache.get(word)
-                if col is None:
-                    col = column(word)
-                if col >= 0:
-                    indices.append(col)
-            indptr.append(len(indices))
-        data = np.ones(len(indices), dtype=np.float32)
-        matrix = sparse.csr_matrix((data, np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int64)),
-                                   shape=(len(texts), len(self.columns)))
-        matrix.sum_duplicates()
+        """Which subject words each text contains (1 per word, however often it is repeated)."""
+        matrix = word_matrix(texts if folded else [fold(t) for t in texts], len(self.columns), self._column, self._cache)
         matrix.data[:] = 1.0  # a word repeated in one answer does not outvote two different words
         return matrix
 

@@ -29,7 +29,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
-from bot.nps.textnorm import TOKEN, analyse, display_names, fold, stopwords, term
+from bot.nps.textnorm import analyse, display_names, fold, stopwords, term
+from bot.nps.wordmatrix import word_matrix
 
 FIT_SAMPLE = 60_000
 CHOOSE_SAMPLE = 3_000
@@ -62,22 +63,8 @@ class WordColumns:
         return col
 
     def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        cache, column, findall = self.cache, self.column, TOKEN.findall
-        indices: list[int] = []
-        indptr = [0]
-        for text in texts:
-            for word in findall(fold(text)):
-                col = cache.get(word)
-                if col is None:
-                    col = column(word)
-                if col >= 0:
-                    indices.append(col)
-            indptr.append(len(indices))
-        data = np.ones(len(indices), dtype=np.float32)
-        matrix = sparse.csr_matrix((data, np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int64)),
-                                   shape=(len(texts), len(self.vocabulary)))
-        matrix.sum_duplicates()
-        return matrix
+        """Vocabulary word counts per text (stop words and unknown words left out)."""
+        return word_matrix([fold(t) for t in texts], len(self.vocabulary), self.column, self.cache)
 
 
 @dataclass
