@@ -16,7 +16,8 @@ import httpx
 import pytest
 import yaml
 
-from tests.e2e.live import ROOT, VENV_BIN, _wait_http, free_port
+from tests.e2e.live import ROOT, VENV_BIN, free_port
+from tests.security.guarded_server import guarded_action_server
 
 pytestmark = pytest.mark.e2e
 
@@ -50,30 +51,8 @@ def attack_body() -> dict:
 @pytest.fixture(scope="module")
 def action_server(tmp_path_factory) -> Iterator[str]:
     """The real guarded action server on a free loopback port, over a demo ledger."""
-    tmp = tmp_path_factory.mktemp("action-server")
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'as.db'}", "ACTION_SERVER_TOKEN": TOKEN,
-           "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
-    env.pop("TEST_DATABASE_URL", None)
-    env.pop("ACTION_HOST", None)
-    env.pop("HOST", None)
-    for command in (["db", "upgrade"], ["demo-data"]):
-        subprocess.run([str(VENV_BIN / "python"), "-m", "bot", *command], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
-    log = tmp / "actions.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([str(VENV_BIN / "python"), "-m", "bot.security.action_server",
-                                 "--actions", "actions", "--port", str(port)],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/health", proc, log)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with guarded_action_server(tmp_path_factory.mktemp("action-server"), TOKEN) as (url, _db_url):
+        yield url
 
 
 def _balance_words(text: str) -> list[str]:

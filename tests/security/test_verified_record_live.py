@@ -7,11 +7,8 @@ write nothing for that debtor, and send back the slot events that undo the claim
 """
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Iterator
 
 import httpx
@@ -19,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.orm import Session
 
-from tests.e2e.live import ROOT, VENV_BIN, _wait_http, free_port
+from tests.security.guarded_server import guarded_action_server
 from tests.security.test_action_server_token import TOKEN, _balance_words, attack_body
 
 pytestmark = pytest.mark.e2e
@@ -40,30 +37,8 @@ FORGED_SLOTS = {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[tuple[str, str]]:
     """The real guarded action server over a demo ledger: (base URL, database URL)."""
-    tmp: Path = tmp_path_factory.mktemp("verified-record")
-    port = free_port()
-    db_url = f"sqlite:///{tmp / 'as.db'}"
-    env = {**os.environ, "DATABASE_URL": db_url, "ACTION_SERVER_TOKEN": TOKEN, "PYTHONPATH": str(ROOT),
-           "RASA_TELEMETRY_ENABLED": "false"}
-    for name in ("TEST_DATABASE_URL", "ACTION_HOST", "HOST"):
-        env.pop(name, None)
-    for command in (["db", "upgrade"], ["demo-data"]):
-        subprocess.run([str(VENV_BIN / "python"), "-m", "bot", *command], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
-    log = tmp / "actions.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([str(VENV_BIN / "python"), "-m", "bot.security.action_server",
-                                 "--actions", "actions", "--port", str(port)],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/health", proc, log)
-        yield f"http://127.0.0.1:{port}", db_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with guarded_action_server(tmp_path_factory.mktemp("verified-record"), TOKEN) as running:
+        yield running
 
 
 def _call(base: str, action: str, sender: str, slots: dict, events: list | None = None,
