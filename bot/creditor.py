@@ -8,6 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -21,6 +22,64 @@ _SCALARS = (
     "name", "iban", "bic", "payment_reference_format", "pay_link", "support_phone",
     "support_email", "timezone", "expected_wait_minutes",
 )
+
+PAYMENT_PROVIDERS = ("bank_transfer", "stripe")
+_PAYMENT_KEYS = {"provider", "currency", "success_url", "cancel_url"}
+# Today's variables keep winning over the file; the secrets never appear in it at all.
+_PAYMENT_ENV = {"success_url": "STRIPE_SUCCESS_URL", "cancel_url": "STRIPE_CANCEL_URL"}
+
+
+@dataclass(frozen=True)
+class PaymentSettings:
+    """How debtors pay: the provider, the links' currency and where Checkout sends them back.
+
+    ``success_url``/``cancel_url`` are absolute https URLs or paths under ``PUBLIC_BASE_URL``
+    (resolved by ``url``). Secrets (``STRIPE_API_KEY``, ``STRIPE_WEBHOOK_SECRET``) are not here:
+    they live in the environment only.
+    """
+
+    provider: str = "stripe"  # stripe: links only when STRIPE_API_KEY is set, as before the section
+    currency: str = "EUR"
+    success_url: str = "https://example.invalid/paid"
+    cancel_url: str = "https://example.invalid/cancelled"
+
+    def url(self, value: str, public_base_url: str) -> str:
+        """``value`` as an absolute URL: a path is joined to the public base URL."""
+        return public_base_url.rstrip("/") + value if value.startswith("/") else value
+
+
+def _payment_url(key: str, value: Any) -> str:
+    text = str(value).strip()
+    if text.startswith("/") and not text.startswith("//"):
+        return text
+    parts = urlsplit(text)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ValueError(f"payments.{key}: expected a path under PUBLIC_BASE_URL or an absolute https URL, "
+                         f"got {text!r}")
+    return text
+
+
+def parse_payments(raw: Any, env: Mapping[str, str]) -> PaymentSettings:
+    """The validated ``payments:`` section; STRIPE_SUCCESS_URL / STRIPE_CANCEL_URL win over it."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ValueError("payments: expected a mapping")
+    unknown = set(raw) - _PAYMENT_KEYS
+    if unknown:
+        raise ValueError(f"payments: unknown keys {sorted(unknown)}")
+    default = PaymentSettings()
+    provider = str(raw.get("provider", default.provider)).strip().lower()
+    if provider not in PAYMENT_PROVIDERS:
+        raise ValueError(f"payments.provider: expected one of {', '.join(PAYMENT_PROVIDERS)}, got {provider!r}")
+    currency = str(raw.get("currency", default.currency)).strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise ValueError(f"payments.currency: expected a three-letter ISO 4217 code, got {currency!r}")
+    urls = {}
+    for key, var in _PAYMENT_ENV.items():
+        value = env.get(var) or raw.get(key) or getattr(default, key)
+        urls[key] = _payment_url(key, value)
+    return PaymentSettings(provider=provider, currency=currency, **urls)
 
 
 @dataclass(frozen=True)
@@ -44,6 +103,7 @@ class CreditorSettings:
     plan_policy: PlanPolicy = field(default_factory=PlanPolicy)
     # Indicative rates (1 unit of currency = N euro) to confirm foreign amounts in euros.
     fx_rates: dict[str, Decimal] = field(default_factory=dict)
+    payments: PaymentSettings = field(default_factory=PaymentSettings)
 
     def payment_reference(self, invoice: str, debtor: str = "") -> str:
         return self.payment_reference_format.format(invoice=invoice, debtor=debtor).strip()
@@ -73,7 +133,8 @@ def _parse_window(day: str, raw: str) -> SupportWindow:
 def parse_creditor(data: Mapping[str, Any], env: Mapping[str, str] | None = None) -> CreditorSettings:
     """Validated settings from a ``creditor.yml`` mapping; ``CREDITOR_<KEY>`` variables win over it.
 
-    Raises ValueError on a missing name, an invalid IBAN, a bad time zone or bad support hours.
+    Raises ValueError on a missing name, an invalid IBAN, a bad time zone, bad support hours
+    or a bad ``payments:`` section (unknown provider, a link URL that is neither a path nor https).
     """
     env = os.environ if env is None else env
     values: dict[str, Any] = {k: data.get(k) for k in _SCALARS if data.get(k) is not None}
@@ -99,6 +160,7 @@ def parse_creditor(data: Mapping[str, Any], env: Mapping[str, str] | None = None
         support_hours={day: _parse_window(day, raw) for day, raw in hours.items()},
         plan_policy=PlanPolicy.from_mapping(data.get("plan_policy")),
         fx_rates={str(k).upper(): Decimal(str(v)) for k, v in (data.get("fx_rates") or {}).items()},
+        payments=parse_payments(data.get("payments"), env),
     )
 
 

@@ -36,3 +36,43 @@ def test_support_hours_in_the_creditor_time_zone():
     monday_0830_utc = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)  # 09:30 in Rome
     sunday = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
     assert creditor.is_open(monday_0830_utc) and not creditor.is_open(sunday)
+
+
+def test_payments_section_of_the_example_file():
+    payments = load_creditor(ROOT / "creditor.yml").payments
+    assert (payments.provider, payments.currency) == ("stripe", "EUR")
+    assert payments.success_url.startswith("https://") and payments.cancel_url.startswith("https://")
+
+
+def test_payments_paths_are_resolved_under_the_public_base_url():
+    payments = parse_creditor({**BASE, "payments": {"provider": "bank_transfer", "currency": "chf",
+                                                    "success_url": "/paid", "cancel_url": "https://x.example/no"}},
+                              env={}).payments
+    assert (payments.provider, payments.currency) == ("bank_transfer", "CHF")
+    assert payments.url(payments.success_url, "https://bot.example/") == "https://bot.example/paid"
+    assert payments.url(payments.cancel_url, "https://bot.example") == "https://x.example/no"
+
+
+def test_payment_url_variables_win_over_the_file():
+    section = {"payments": {"success_url": "/paid", "cancel_url": "/cancelled"}}
+    payments = parse_creditor({**BASE, **section}, env={"STRIPE_SUCCESS_URL": "https://env.example/ok"}).payments
+    assert (payments.success_url, payments.cancel_url) == ("https://env.example/ok", "/cancelled")
+
+
+@pytest.mark.parametrize("section, message", [
+    ({"provider": "paypal"}, "payments.provider"),
+    ({"success_url": "http://pay.example/ok"}, "payments.success_url"),
+    ({"cancel_url": "pay.example/no"}, "payments.cancel_url"),
+    ({"cancel_url": "//evil.example/no"}, "payments.cancel_url"),
+    ({"currency": "EURO"}, "payments.currency"),
+    ({"api_key": "sk_live_x"}, "unknown keys"),
+    ("stripe", "expected a mapping"),
+])
+def test_bad_payments_section_is_refused(section, message):
+    with pytest.raises(ValueError, match=message):
+        parse_creditor({**BASE, "payments": section}, env={})
+
+
+def test_a_non_https_url_from_the_environment_is_refused_too():
+    with pytest.raises(ValueError, match="payments.success_url"):
+        parse_creditor(BASE, env={"STRIPE_SUCCESS_URL": "http://pay.example/ok"})

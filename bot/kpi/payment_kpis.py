@@ -7,7 +7,8 @@
 - *Instalments on time* = instalments due in the window for which the debtor's payments
   since the plan was agreed reached the plan's running total by the instalment's due date.
 - *By source* = payments in the window per way in (stripe, statement, import, agent); a
-  payment without a payment event came through the ledger import (``import``).
+  payment without a payment event came through the ledger import (``import``), except the
+  rows an overpayment moved to other invoices or left as excess, which keep their event's source.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.ledger.states import PlanStatus
 from bot.ledger.models import Invoice, Payment, PaymentPlan
+from bot.payments.apply import MOVED_MARK, OVERPAYMENT_SUFFIX, base_reference
 from bot.payments.models import PaymentEvent
 
 ZERO = Decimal("0.00")
@@ -36,6 +38,7 @@ def payment_kpis(session: Session, since: date | None, as_of: date) -> dict[str,
                                       Invoice.amount_due)).all()
     payments = session.execute(select(Payment.id, Payment.invoice_id, Payment.paid_on, Payment.amount)).all()
     sources = dict(session.execute(select(PaymentEvent.payment_id, PaymentEvent.source)).all())
+    sources.update(_split_sources(session))
     by_invoice: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     by_source: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for pid, inv_id, paid_on, amount in payments:
@@ -69,6 +72,16 @@ def payment_kpis(session: Session, since: date | None, as_of: date) -> dict[str,
         **_instalments(session, by_invoice, debtor_of, start, as_of),
         "by_source": {k: v.quantize(CENT) for k, v in sorted(by_source.items())},
     }
+
+
+def _split_sources(session: Session) -> dict[int, str]:
+    """Rows an overpayment moved to other invoices (or left as excess) keep their event's source."""
+    evented = session.execute(select(Payment.reference, Payment.paid_on, PaymentEvent.source)
+                              .join(PaymentEvent, PaymentEvent.payment_id == Payment.id)).all()
+    by_ref = {(base_reference(ref), paid_on): source for ref, paid_on, source in evented}
+    marked = session.execute(select(Payment.id, Payment.reference, Payment.paid_on).where(
+        Payment.reference.contains(MOVED_MARK) | Payment.reference.contains(OVERPAYMENT_SUFFIX))).all()
+    return {pid: by_ref[key] for pid, ref, paid_on in marked if (key := (base_reference(ref), paid_on)) in by_ref}
 
 
 def _instalments(session: Session, by_invoice: dict[int, list[tuple[date, Decimal]]], debtor_of: dict[int, int],

@@ -5,6 +5,13 @@ queued reminders about what was paid, marks instalments paid, completes plans an
 promises. The thank-you is not sent from here: the outreach planner plans it from the new
 ``Payment`` row within the contact rules (hours, caps, channel consent), so a payment
 arriving at 3 a.m. is thanked in the morning.
+
+A payment larger than the invoice's open amount (the Stripe link paid after a bank transfer
+settled it, a bigger bank line accepted in review) is split by ``allocation.allocate``: the
+invoice takes its open amount, the debtor's other open invoices (oldest due first, none on
+hold) the excess, and what is still left is booked on the invoice as an overpayment with a
+follow-up task (kind ``overpayment``) and an audit entry, so a person refunds or reallocates it.
+All rows hang off the one payment event, so a replay still books nothing.
 """
 from __future__ import annotations
 
@@ -17,14 +24,28 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.ledger.states import OutboxStatus, PlanStatus, PromiseStatus
-from bot.ledger.models import Invoice, Payment, PaymentPlan, PromiseToPay
+from bot.ledger.states import OutboxStatus, PlanStatus, PromiseStatus, TaskStatus
+from bot.ledger.models import FollowUpTask, Invoice, Payment, PaymentPlan, PromiseToPay
 from bot.ledger.repository import audit, paid_total
+from bot.nps.survey import DEFAULT_OWNER
 from bot.outreach.models import OutboxMessage
+from bot.payments.allocation import Allocation, allocate
 from bot.payments.amounts import CENT
 from bot.payments.models import PaymentEvent
+from bot.plans.calendar import add_business_days
 
 SOURCES = ("stripe", "statement", "import", "agent")
+OVERPAYMENT_TASK = "overpayment"
+OVERPAYMENT_SUFFIX = "#overpayment"  # keeps the excess row apart from the payment row on one invoice
+OVERPAYMENT_DUE_BUSINESS_DAYS = 5
+MOVED_MARK = "#from-"  # a row moved to another invoice: "<reference>#from-<named invoice id>"
+
+
+def base_reference(reference: str) -> str:
+    """The payment's own reference without the marks of a moved or excess row (for the KPIs)."""
+    for mark in (MOVED_MARK, OVERPAYMENT_SUFFIX):
+        reference = reference.split(mark, 1)[0]
+    return reference
 
 
 @dataclass
@@ -37,6 +58,9 @@ class Applied:
     instalments_paid: list[int] = field(default_factory=list)
     plans_completed: list[int] = field(default_factory=list)
     promises_kept: list[int] = field(default_factory=list)
+    allocated: list[tuple[int, Decimal]] = field(default_factory=list)  # (other invoice, amount)
+    overpayment: Decimal = Decimal("0.00")
+    task_id: int | None = None
 
 
 def apply_payment(session: Session, *, source: str, event_id: str, invoice_id: int, amount: Decimal,
@@ -61,27 +85,84 @@ def apply_payment(session: Session, *, source: str, event_id: str, invoice_id: i
                                                          PaymentEvent.event_id == event_id)).first()
     if seen:
         return Applied(duplicate=True)
-    payment = Payment(creditor_id=invoice.creditor_id, invoice_id=invoice.id, paid_on=paid_on, amount=amount,
-                      reference=(reference or f"{source}:{event_id}")[:128])
+    ref = (reference or f"{source}:{event_id}")[:128]
+    split = allocate(amount, invoice.amount_due - paid_total(session, invoice.id), _other_open(session, invoice))
+    rows = _payment_rows(invoice, split, paid_on, ref)
     event = PaymentEvent(creditor_id=invoice.creditor_id, source=source, event_id=event_id[:128], kind=kind[:48],
                          debtor_id=invoice.debtor_id, invoice_id=invoice.id, instalment_id=instalment_id,
                          promise_id=promise_id, amount=amount, currency=currency, paid_on=paid_on)
     try:
         with session.begin_nested():  # a concurrent delivery of the same event loses here
-            session.add(payment)
+            session.add_all(rows)
             session.flush()
-            event.payment_id = payment.id
+            event.payment_id = rows[0].id
             session.add(event)
             session.flush()
     except IntegrityError:
         return Applied(duplicate=True)
-    result = Applied(payment_id=payment.id)
+    result = Applied(payment_id=rows[0].id, allocated=list(split.others), overpayment=split.left)
     _move_plans(session, invoice, amount, instalment_id, result)
-    _keep_promises(session, invoice, promise_id, result)
-    result.cancelled_reminders = _cancel_reminders(session, invoice, result)
+    touched = [invoice] + [session.get(Invoice, i) for i, _ in split.others]
+    for inv in touched:
+        _keep_promises(session, inv, promise_id if inv is invoice else None, result)
+    result.cancelled_reminders = sum(_cancel_reminders(session, inv, result) for inv in touched)
     audit(session, actor=source, action="payment_applied", entity="invoice", entity_id=str(invoice.id),
           details={"event": event.id, "source": source}, creditor_id=invoice.creditor_id)
+    if split.others or split.left:
+        _record_excess(session, invoice, event, split, paid_on, source, result)
     return result
+
+
+def _other_open(session: Session, invoice: Invoice) -> list[tuple[int, Decimal]]:
+    """The debtor's other open invoices (same creditor and currency, not on hold), oldest due first."""
+    mine = select(Invoice.id).where(Invoice.debtor_id == invoice.debtor_id)
+    paid = (select(Payment.invoice_id, func.sum(Payment.amount).label("paid"))  # this debtor's only: one
+            .where(Payment.invoice_id.in_(mine)).group_by(Payment.invoice_id).subquery())  # call per bank line
+    rows = session.execute(
+        select(Invoice.id, Invoice.amount_due, func.coalesce(paid.c.paid, 0))
+        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
+        .where(Invoice.debtor_id == invoice.debtor_id, Invoice.creditor_id == invoice.creditor_id,
+               Invoice.currency == invoice.currency, Invoice.id != invoice.id,
+               Invoice.collection_hold.is_(None))  # on hold (dispute, reconciliation, pause): a person decides
+        .order_by(Invoice.due_date, Invoice.id)).all()
+    opens = [(i, (Decimal(str(due)) - Decimal(str(p))).quantize(CENT)) for i, due, p in rows]
+    return [(i, o) for i, o in opens if o > 0]
+
+
+def _payment_rows(invoice: Invoice, split: Allocation, paid_on: date, ref: str) -> list[Payment]:
+    """One row per invoice paid; the excess is its own row on the named invoice.
+
+    Moved rows say where they came from in the reference, which also keeps them apart from
+    another allocation of the same bank line to that invoice (payments are unique per
+    invoice, day, amount and reference).
+    """
+    moved = f"{MOVED_MARK}{invoice.id}"
+    parts = ([(invoice.id, split.on_invoice, ref)] if split.on_invoice > 0 else []) \
+        + [(i, a, ref[:128 - len(moved)] + moved) for i, a in split.others]
+    if split.left > 0:
+        parts.append((invoice.id, split.left, ref[:128 - len(OVERPAYMENT_SUFFIX)] + OVERPAYMENT_SUFFIX))
+    return [Payment(creditor_id=invoice.creditor_id, invoice_id=i, paid_on=paid_on, amount=a, reference=r)
+            for i, a, r in parts]
+
+
+def _record_excess(session: Session, invoice: Invoice, event: PaymentEvent, split: Allocation, paid_on: date,
+                   source: str, result: Applied) -> None:
+    """Audit where the excess went; money left over gets a task for a person (refund or reallocate)."""
+    details: dict[str, object] = {"event": event.id, "on_invoice": str(split.on_invoice),
+                                  "moved_to": [[i, str(a)] for i, a in split.others], "left": str(split.left)}
+    if split.left > 0:
+        task = FollowUpTask(creditor_id=invoice.creditor_id, kind=OVERPAYMENT_TASK, debtor_id=invoice.debtor_id,
+                            status=TaskStatus.OPEN, owner=DEFAULT_OWNER,
+                            due_on=add_business_days(paid_on, OVERPAYMENT_DUE_BUSINESS_DAYS),
+                            note=(f"Overpayment of {split.left} {invoice.currency} on invoice "
+                                  f"{invoice.invoice_number} ({source} payment event {event.id}): "
+                                  "refund it or reallocate it."))
+        session.add(task)
+        session.flush()
+        result.task_id = task.id
+        details["task"] = task.id
+    audit(session, actor=source, action="overpayment" if split.left > 0 else "payment_reallocated",
+          entity="invoice", entity_id=str(invoice.id), details=details, creditor_id=invoice.creditor_id)
 
 
 def _move_plans(session: Session, invoice: Invoice, amount: Decimal, instalment_id: int | None,
