@@ -32,7 +32,8 @@ from bot.handoff.web import (
 from bot.ledger.db import session_scope
 
 log = logging.getLogger(__name__)
-STATIC_FILES = {"console.css": "text/css", "console.js": "application/javascript"}
+STATIC_FILES = {"console.css": "text/css", "console.js": "application/javascript",
+                "console_attention.js": "application/javascript"}
 _throttle = LoginThrottle()
 
 

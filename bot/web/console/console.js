@@ -16,10 +16,38 @@
     }).then(function (r) { return r.json(); });
   }
 
-  function stream(url, onUpdate) {
+  // Something worth the agent's attention arrived (console_attention.js counts and notifies).
+  function attention(kind, label) {
+    document.dispatchEvent(new CustomEvent("console:attention", { detail: { kind: kind, label: label || "" } }));
+  }
+
+  // Rows of a queue list, by handoff id: status, holder, moment of the debtor's last message.
+  function rowState(root) {
+    var state = {};
+    Array.prototype.forEach.call(root.querySelectorAll("tr.q-row"), function (tr) {
+      state[tr.getAttribute("data-handoff")] = { status: tr.getAttribute("data-status"),
+        assigned: tr.getAttribute("data-assigned") || "", debtorAt: tr.getAttribute("data-debtor-at") || "",
+        label: tr.getAttribute("data-label") || "" };
+    });
+    return state;
+  }
+
+  // What changed between two snapshots: entries that became queued, and debtor messages in
+  // conversations this agent holds. The agent's own replies and notes never move debtorAt.
+  function announce(before, after) {
+    var me = body.getAttribute("data-user") || "";
+    Object.keys(after).forEach(function (id) {
+      var now = after[id], was = before[id];
+      if (now.status === "queued" && (!was || was.status !== "queued")) { attention("queue", now.label); }
+      if (now.status === "assigned" && me && now.assigned === me && was && was.assigned === me &&
+          now.debtorAt && now.debtorAt > was.debtorAt) { attention("message", now.label); }
+    });
+  }
+
+  function stream(url, onUpdate, quiet) {
     if (!window.EventSource) { return; }
     var source = new EventSource(url);
-    var indicator = document.getElementById("live-indicator");
+    var indicator = quiet ? null : document.getElementById("live-indicator");
     source.addEventListener("update", function (e) { onUpdate(JSON.parse(e.data)); });
     source.onopen = function () { if (indicator) { indicator.classList.add("on"); } };
     source.onerror = function () { if (indicator) { indicator.classList.remove("on"); } };
@@ -29,7 +57,11 @@
   // Live queue: the server sends the rendered rows whenever the queue changes.
   var rows = document.getElementById("queue-rows");
   if (rows) {
-    stream(rows.getAttribute("data-stream"), function (data) { rows.innerHTML = data.html; });
+    stream(rows.getAttribute("data-stream"), function (data) {
+      var before = rowState(rows);
+      rows.innerHTML = data.html;
+      announce(before, rowState(rows));
+    });
   }
 
   // Live transcript: new messages are appended; a status change reloads the action panel.
@@ -44,10 +76,14 @@
     stream(url, function (data) {
       if (data.html && data.html.trim()) {
         var tmp = document.createElement("ol");
+        var fresh = 0;
         tmp.innerHTML = data.html;
-        Array.prototype.forEach.call(tmp.children, function (li) {
-          if (!list.querySelector('li[data-id="' + li.getAttribute("data-id") + '"]')) { list.appendChild(li); }
+        Array.prototype.slice.call(tmp.children).forEach(function (li) {
+          if (list.querySelector('li[data-id="' + li.getAttribute("data-id") + '"]')) { return; }
+          if (li.classList.contains("debtor")) { fresh += 1; }
+          list.appendChild(li);
         });
+        for (var n = 0; n < fresh; n++) { attention("message", conv.getAttribute("data-label")); }
         scroll();
       }
       if (leaving) { return; }
@@ -56,6 +92,18 @@
       // Taken, released, transferred or closed elsewhere: the action panel must match.
       if ((data.status && data.status !== status) || (data.assigned_to || "") !== holder) { window.location.reload(); }
     });
+  }
+
+  // Working in a conversation, the agent still hears about new entries in the queue.
+  if (conv && conv.getAttribute("data-queue-watch")) {
+    var watched = null;  // the first answer is the queue as it is: nothing in it is new
+    stream(conv.getAttribute("data-queue-watch"), function (data) {
+      var holder = document.createElement("tbody");
+      holder.innerHTML = data.html;
+      var state = rowState(holder);
+      if (watched) { announce(watched, state); }
+      watched = state;
+    }, true);
   }
 
   // Reply and note forms: sent in the background, the transcript stream shows the result.
