@@ -22,7 +22,8 @@ from bot.nps.tasks import assign_task, close_task
 from bot.plans.calendar import add_business_days
 
 VIEWS = ("mine", "all", "overdue", "done")
-KINDS = ("callback", "nps_detractor", "hardship", "dispute", "reconciliation")
+KINDS = ("callback", "nps_detractor", "hardship", "dispute", "reconciliation", "last_notice", "overpayment",
+         "invoice_copy")
 RECONCILIATION_DAYS = 2  # business days to check a claimed payment
 
 

@@ -157,9 +157,38 @@ async def accept(channel: str, provider_id: str | int, payload: dict[str, Any],
         return None
     from bot.channels.inbound import spawn
 
-    spawn(process(row_id), f"{channel} update")
+    if conversation_id:
+        _chain(conversation_id, row_id, spawn)
+    else:
+        spawn(process(row_id), f"{channel} update")
     ensure_worker()
     return row_id
+
+
+# The last background processing of each conversation in this process: a debtor who sends
+# "uno", "due", "tre" in quick succession must be answered in that order, but each update's
+# claim runs in a worker thread and could overtake the previous one. Chaining each update
+# behind the previous one of its conversation keeps arrival order (a failed update does not
+# hold the next: it goes to the retry worker).
+_tails: dict[str, "asyncio.Task[Any]"] = {}
+
+
+def _chain(conversation_id: str, row_id: int, spawn: Callable[..., "asyncio.Task[Any]"]) -> None:
+    previous = _tails.get(conversation_id)
+
+    async def in_order() -> str:
+        if previous is not None and not previous.done():
+            await asyncio.wait({previous})  # its outcome is its own; only the order matters here
+        return await process(row_id)
+
+    task = spawn(in_order(), "update")
+    _tails[conversation_id] = task
+
+    def forget(done: "asyncio.Task[Any]") -> None:
+        if _tails.get(conversation_id) is done:
+            del _tails[conversation_id]
+
+    task.add_done_callback(forget)
 
 
 # --- web chat (and any caller that parsed the message itself) -----------------------------

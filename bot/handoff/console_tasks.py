@@ -6,6 +6,7 @@ An agent takes a task (becomes its owner) or marks it done with a note; both are
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import date
 from urllib.parse import quote
 
@@ -26,6 +27,15 @@ TASKS_TOPIC = "tasks"
 def notify_tasks_changed() -> None:
     """Open inbox pages re-read their rows (other processes' changes arrive with the poll)."""
     events.bus.publish(TASKS_TOPIC)
+
+
+def rows_version(rows: list[inbox.InboxRow]) -> str:
+    """A fingerprint of what the rows show, so a page skips a stream update that changes nothing.
+
+    Without it every page re-rendered its rows when its stream connected, replacing the element
+    under the agent's cursor (and any half-typed note field) with an identical copy.
+    """
+    return hashlib.sha1(repr(rows).encode("utf-8")).hexdigest()[:16]
 
 
 def _filters(request: Request) -> tuple[str, str]:
@@ -57,7 +67,8 @@ def register_task_routes(bp: Blueprint) -> None:
         ok, fail = request.args.get("ok"), request.args.get("fail")
         note = d.get(ok, "") if ok in ("t_done", "t_taken") else ""
         alert = d["t_error"] if fail else ""
-        return page(request, "desk_tasks.html", rows=rows, view=view, kind=kind, views=inbox.VIEWS,
+        return page(request, "desk_tasks.html", rows=rows, version=rows_version(rows), view=view, kind=kind,
+                    views=inbox.VIEWS,
                     kinds=inbox.KINDS, note=note, alert=alert)
 
     @bp.route("/tasks/<task_id:int>/done", methods=["POST"])
@@ -93,7 +104,7 @@ def register_task_routes(bp: Blueprint) -> None:
 
         async def produce() -> dict:
             rows = await asyncio.to_thread(inbox.inbox_for_console, view, username, local_today(), kind or None)
-            return {"count": len(rows), "ids": [r.id for r in rows],
+            return {"count": len(rows), "ids": [r.id for r in rows], "version": rows_version(rows),
                     "html": fragment("_desk_task_rows.html", session, sign, rows=rows, view=view, d=d, f=f)}
 
         await streams.sse(request, produce, (TASKS_TOPIC,))

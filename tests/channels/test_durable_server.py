@@ -127,6 +127,14 @@ async def test_replies_of_one_conversation_go_out_in_order(server, http, app_db)
     assert [m["Body"] for m in server.twilio_api.messages()] == ["echo: uno", "echo: due", "echo: tre"]
 
 
+async def test_messages_sent_in_quick_succession_are_answered_in_arrival_order(server, http, app_db):
+    words = [f"m{n}" for n in range(10)]
+    for text in words:
+        await tw_post(http, server, "sms", sms_params(text))
+    await settle(lambda: len(server.twilio_api.messages()) == len(words))
+    assert [m["Body"] for m in server.twilio_api.messages()] == [f"echo: {w}" for w in words]
+
+
 async def test_a_webhook_without_a_message_sid_is_refused(server, http):
     params = sms_params("ciao")
     del params["MessageSid"]

@@ -164,8 +164,11 @@ def test_a_colleague_closing_a_task_reaches_an_open_inbox_without_reload(console
     reader.start()
     first = found.get(timeout=20)
     assert task_id in first["ids"] and f'id="task-{task_id}"' in first["html"]
+    # The update sent on connecting repeats the page: the same version, so the page keeps its rows.
+    shown = anna.get("/tasks?view=all").text
+    assert f'data-version="{first["version"]}"' in shown
     post(giulia, f"/tasks/{task_id}/done", {"note": "Fatto dal collega"}, page="/tasks")
     update = found.get(timeout=20)
     stop.set()
     assert task_id not in update["ids"] and f'id="task-{task_id}"' not in update["html"]
-    assert update["count"] == first["count"] - 1
+    assert update["count"] == first["count"] - 1 and update["version"] != first["version"]

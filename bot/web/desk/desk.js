@@ -11,7 +11,11 @@
         return area.value.trim() !== "" || area === document.activeElement;
       });
       if (busy) { return; }  // never wipe a note being written; the next update will come
-      body.innerHTML = JSON.parse(event.data).html;
+      var data = JSON.parse(event.data);
+      // The first update, sent when the stream connects, usually repeats what the page shows.
+      if (data.version && data.version === body.getAttribute("data-version")) { return; }
+      body.setAttribute("data-version", data.version || "");
+      body.innerHTML = data.html;
     });
   }
 })();
