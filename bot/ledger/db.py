@@ -7,7 +7,7 @@ import warnings
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence, TypeVar
 
 from sqlalchemy import create_engine, event, exc as sa_exc
 from sqlalchemy.engine import URL, Engine, make_url
@@ -125,3 +125,13 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 # Session hooks that announce committed changes to other processes (live updates); every
 # process writing through these sessions (Rasa, action server, workers) must have them.
 import bot.channels.live  # noqa: E402,F401
+
+
+T = TypeVar("T")
+
+
+def chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """``values`` in slices of ``size``: an ``IN (...)`` list or a bulk insert stays under the
+    database's bound-parameter limit (999 on older SQLite builds)."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]

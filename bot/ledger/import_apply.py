@@ -12,11 +12,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.ledger.db import chunks
 from bot.ledger.import_fields import shown
 from bot.ledger.import_rows import InvoiceRecord, ParsedLedger
 from bot.ledger.instalments import InvoiceInstalment
@@ -80,15 +81,10 @@ class _Run:
             "details": json.dumps(details, ensure_ascii=False, default=str)})
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _load(session: Session, columns: Sequence[Any], key: Any, values: Iterable[Any], *where: Any) -> list[Any]:
     values = sorted(set(values))
     rows: list[Any] = []
-    for chunk in _chunks(values, CHUNK):
+    for chunk in chunks(values, CHUNK):
         rows.extend(session.execute(select(*columns).where(key.in_(chunk), *where)).all())
     return rows
 
@@ -169,7 +165,7 @@ def apply_ledger(session: Session, ledger: ParsedLedger, creditor_id: str, actor
             "invoices": {"created": summary.invoices_created, "updated": summary.invoices_updated},
             "payments": {"created": summary.payments_created},
         })
-    for batch in _chunks(run.audit, BATCH):
+    for batch in chunks(run.audit, BATCH):
         session.execute(insert(AuditLog), list(batch))
     return summary
 
@@ -190,7 +186,7 @@ def _bulk_update(session: Session, table: Any, fields: Sequence[str], rows: list
     # Prefixed bind names: SQLAlchemy reserves the bare column names in UPDATE … SET.
     stmt = (update(table).where(table.c.id == bindparam("b_id"))
             .values({f: bindparam(f"b_{f}") for f in (*fields, "updated_at")}))
-    for batch in _chunks(rows, BATCH):
+    for batch in chunks(rows, BATCH):
         session.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in batch])
 
 
@@ -214,7 +210,7 @@ def _write_debtors(run: _Run, ledger: ParsedLedger, old_debtors: dict[str, Any])
             continue
         updates.append({"id": old.id, **target, "updated_at": now})
         run.log("debtor.updated", "debtor", old.id, {"debtor_ref": ref, "changes": changes})
-    for batch in _chunks(new_rows, BATCH):
+    for batch in chunks(new_rows, BATCH):
         session.execute(insert(Debtor), list(batch))
     _bulk_update(session, Debtor.__table__, DEBTOR_FIELDS, updates)
     summary.debtors_created, summary.debtors_updated = len(new_rows), len(updates)
@@ -247,7 +243,7 @@ def _write_invoices(run: _Run, ledger: ParsedLedger, old_invoices: dict[str, Any
             continue
         updates.append({"id": old.id, **values, "updated_at": now})
         run.log("invoice.updated", "invoice", old.id, {"invoice_number": rec.invoice_number, "changes": changes})
-    for batch in _chunks(new_rows, BATCH):
+    for batch in chunks(new_rows, BATCH):
         session.execute(insert(Invoice), list(batch))
     _bulk_update(session, Invoice.__table__, INVOICE_FIELDS, updates)
     summary.invoices_created, summary.invoices_updated = len(new_rows), len(updates)
@@ -291,9 +287,9 @@ def _write_instalments(run: _Run, ledger: ParsedLedger, old_invoices: dict[str, 
                 "invoice_number": rec.invoice_number,
                 "old": [[str(d), str(a)] for d, a in old], "new": [[str(d), str(a)] for d, a in target]})
         run.summary.instalments_written += len(target) or len(old)
-    for chunk in _chunks(cleared, CHUNK):
+    for chunk in chunks(cleared, CHUNK):
         session.execute(delete(InvoiceInstalment.__table__).where(c.invoice_id.in_(list(chunk))))
-    for batch in _chunks(new_rows, BATCH):
+    for batch in chunks(new_rows, BATCH):
         session.execute(insert(InvoiceInstalment), list(batch))
 
 
@@ -328,7 +324,7 @@ def _write_payments(run: _Run, ledger: ParsedLedger, old_invoices: dict[str, Any
             ledger.issues.warn(rec.where, "amount",
                                f"payments on invoice {shown(rec.invoice_number)} total {paid[invoice_id]:.2f}, "
                                f"more than the {due:.2f} due (overpaid by {paid[invoice_id] - due:.2f}); imported")
-    for batch in _chunks(new_rows, BATCH):
+    for batch in chunks(new_rows, BATCH):
         session.execute(insert(Payment), list(batch))
     summary.payments_created = len(new_rows)
     # The same consequences as any other payment: instalments, plans, promises, reminders.

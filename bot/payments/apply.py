@@ -18,13 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Iterator, Mapping, Sequence
+from typing import Mapping
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.ledger.states import OutboxStatus, PlanStatus, PromiseStatus, TaskStatus
+from bot.ledger.db import chunks
 from bot.ledger.models import FollowUpTask, Invoice, Payment, PaymentPlan, PromiseToPay
 from bot.ledger.repository import audit, paid_total
 from bot.nps.survey import DEFAULT_OWNER
@@ -231,11 +232,11 @@ def settle_booked(session: Session, invoice_amounts: Mapping[int, Decimal], *, a
     ids = sorted(invoice_amounts)
     if not ids:
         return result
-    invoices = {i.id: i for chunk in _chunks(ids) for i in session.execute(
+    invoices = {i.id: i for chunk in chunks(ids) for i in session.execute(
         select(Invoice).where(Invoice.id.in_(chunk))).scalars()}
     debtors = {i.debtor_id for i in invoices.values()}
     busy = set()
-    for chunk in _chunks(sorted(debtors)):
+    for chunk in chunks(sorted(debtors)):
         busy |= set(session.execute(select(PaymentPlan.debtor_id).where(
             PaymentPlan.debtor_id.in_(chunk), PaymentPlan.status == PlanStatus.ACTIVE)).scalars())
         busy |= set(session.execute(select(PromiseToPay.debtor_id).where(
@@ -246,14 +247,14 @@ def settle_booked(session: Session, invoice_amounts: Mapping[int, Decimal], *, a
             _move_plans(session, invoice, invoice_amounts[invoice_id], None, result)
             _keep_promises(session, invoice, None, result)
     totals: dict[int, Decimal] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         totals.update((i, Decimal(str(t))) for i, t in session.execute(
             select(Payment.invoice_id, func.sum(Payment.amount)).where(Payment.invoice_id.in_(chunk))
             .group_by(Payment.invoice_id)))
     paid_up = [i for i in ids if i in invoices and totals.get(i, Decimal("0")) >= invoices[i].amount_due]
     for kind, subject_ids in (("invoice", paid_up), ("instalment", result.instalments_paid),
                               ("promise", result.promises_kept)):
-        for chunk in _chunks(sorted(subject_ids)):
+        for chunk in chunks(sorted(subject_ids)):
             res = session.execute(update(OutboxMessage).where(
                 OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.subject_kind == kind,
                 OutboxMessage.subject_id.in_(chunk)).values(status=OutboxStatus.SKIPPED, skip_reason="paid")
@@ -265,7 +266,3 @@ def settle_booked(session: Session, invoice_amounts: Mapping[int, Decimal], *, a
                    "reminders_skipped": result.cancelled_reminders})
     return result
 
-
-def _chunks(values: Sequence[int], size: int = 500) -> Iterator[Sequence[int]]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
