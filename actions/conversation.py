@@ -13,7 +13,9 @@ from bot.dialogue import records
 from bot.dialogue.views import balance_view, debtor_payment_context, payment_context
 from bot.dialogue.choices import is_non_answer, typed_offer
 from bot.dialogue.confusion import next_reply
-from bot.dialogue.turn_events import user_turns
+from bot.dialogue import extract
+from bot.dialogue.turn_events import last_action_before_message, user_turns
+from bot.parsing.invoice_numbers import find_invoice_candidates
 from bot.dialogue.vulnerability import has_vulnerability_cue
 
 JOURNEY_INTENTS = {"ask_balance", "request_plan", "payment_difficulty", "promise_to_pay", "already_paid",
@@ -49,7 +51,15 @@ class Thank(SimpleAction):
 
 
 class Affirm(SimpleAction):
-    action_name, key = "action_affirm", "anything_else"
+    """"Yes"/"no" outside any journey: ask what else; a "no" to that question ends the chat."""
+
+    action_name = "action_affirm"
+
+    async def speak(self, turn: Turn) -> None:
+        if turn.intent == "deny" and last_action_before_message(turn.tracker.events) == self.action_name:
+            turn.say("goodbye")  # "no, that's all" after "anything else?": asking again would loop
+        else:
+            turn.say("anything_else")
 
 
 class BotChallenge(SimpleAction):
@@ -98,6 +108,9 @@ class PaymentMethods(SimpleAction):
     action_name = "action_payment_methods"
 
     async def speak(self, turn: Turn) -> None:
+        if not turn.tracker.active_loop_name and not turn.tracker.get_slot("journey_done"):
+            # Answering how to pay is a service rendered: "no, that's all" now leads to the NPS question.
+            turn.set(journey="payment_methods", outcome="informed", journey_done=True)
         if not turn.verified:
             # General bank details are public; amounts and references need verification.
             turn.say("payment_methods", **payment_context(None))
@@ -138,8 +151,20 @@ class Inform(SimpleAction):
             # Verification first; the plan form then records the pause it was asked for.
             turn.set(hardship_offer=False, difficulty_choice="pause")
             turn.events.append(FollowupAction("plan_form"))
+        elif not choice and carries_credentials(turn):
+            # The rules send ``inform`` with a tax code or invoice entity to the verification;
+            # this is the same message when the entity extractor missed both.
+            from actions.verifying_form import VerifyCredentials
+
+            turn.set(**await VerifyCredentials().verify(turn))
         else:
             await answer_offer(turn, choice)
+
+
+def carries_credentials(turn: Turn) -> bool:
+    """Whether the typed text holds a well-formed tax code or something shaped like an invoice number."""
+    text = "" if turn.text.startswith("/") else turn.text
+    return bool(text) and bool(extract.pick_tax_code(text, turn.entities) or find_invoice_candidates(text))
 
 
 async def answer_offer(turn: Turn, choice: str) -> None:

@@ -4,19 +4,24 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker, utils
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.turn import Turn, base_action
 from bot.dialogue import extract
 from bot.dialogue.identity import check_pair
+from bot.dialogue.requests import requested_journey
 from bot.dialogue.views import known_keys
 from bot.parsing.tax_codes import BUSINESS
 from bot.security import identity as conversation_identity
 from bot.security.verified import Identity, session_key
 
 VERIFY_SLOTS = ["invoice_number", "tax_code"]
+# The form that carries each journey asked for beside the credentials (bot.dialogue.requests).
+JOURNEY_FORMS = {"request_plan": "plan_form", "payment_difficulty": "plan_form", "dispute": "dispute_form",
+                 "already_paid": "paid_form", "promise_to_pay": "promise_form",
+                 "request_invoice_copy": "copy_form"}
 
 
 # Turns on which an invoice number or tax code in the message is taken: besides its own
@@ -173,7 +178,8 @@ class VerifyCredentials(Action):
         slots = await self.verify(turn)
         merged = {e["name"]: e["value"] for e in turn.events if e.get("event") == "slot"}
         merged.update(slots)
-        return [SlotSet(k, v) for k, v in merged.items()]
+        # A journey asked for beside the credentials starts after the slots (FollowupAction).
+        return [SlotSet(k, v) for k, v in merged.items()] + [e for e in turn.events if e.get("event") != "slot"]
 
     async def verify(self, turn: Turn) -> Dict[Text, Any]:
         text = "" if turn.text.startswith("/") else turn.text
@@ -210,9 +216,18 @@ class VerifyCredentials(Action):
 
     @staticmethod
     async def answer_pending(turn: Turn, text: str, nothing_due: bool) -> Dict[Text, Any]:
-        """The question that came with the credentials ("quanto devo?"), answered now."""
+        """The question that came with the credentials ("quanto devo?"), answered now; another
+        request ("vorrei pagare a rate, fattura …") starts its journey's form."""
         if not extract.asks_for_balance(text):
-            turn.say("verified_how_can_help")
+            journey = requested_journey(text)
+            if journey is None:
+                turn.say("verified_how_can_help")
+                return {}
+            if journey == "payment_difficulty":
+                from actions.conversation import AcknowledgeDifficulty
+
+                await AcknowledgeDifficulty().speak(turn)
+            turn.events.append(FollowupAction(JOURNEY_FORMS[journey]))
             return {}
         from actions.journeys import BalanceSubmit
 

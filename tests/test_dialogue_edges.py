@@ -156,3 +156,18 @@ def test_returning_means_an_earlier_session_with_a_message():
     assert is_returning(first + [{"event": "session_started"}, {"event": "user", "text": "eccomi"}])
     assert not is_returning([{"event": "session_started"}, {"event": "session_started"}])
     assert user_turns(first + [{"event": "user"}]) == 2
+
+
+def test_the_last_action_before_the_latest_message():
+    from bot.dialogue.turn_events import last_action_before_message
+
+    def act(name: str) -> dict:
+        return {"event": "action", "name": name}
+
+    said_no = {"event": "user", "text": "no"}
+    events = [act("action_session_start"), {"event": "user", "text": "ciao"}, act("action_greet"),
+              act("action_listen"), said_no, act("action_affirm"), act("action_listen"), said_no]
+    assert last_action_before_message(events) == "action_affirm"
+    assert last_action_before_message(events[:5]) == "action_greet"
+    assert last_action_before_message([act("action_listen"), said_no]) is None  # nothing said before
+    assert last_action_before_message([act("action_greet")]) is None  # no message yet

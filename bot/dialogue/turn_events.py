@@ -20,3 +20,16 @@ def is_returning(events: Sequence[Event]) -> bool:
 def user_turns(events: Sequence[Event]) -> int:
     """How many messages the debtor has sent: a number for the current turn."""
     return sum(1 for e in events if e.get("event") == "user")
+
+
+def last_action_before_message(events: Sequence[Event]) -> str | None:
+    """The bot's last action (not ``action_listen``) before the debtor's latest message."""
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if not users:
+        return None
+    for event in reversed(events[:users[-1]]):
+        if event.get("event") == "action" and event.get("name") != "action_listen":
+            return str(event.get("name"))
+        if event.get("event") == "user":
+            return None
+    return None
