@@ -6,7 +6,9 @@ order, the disruptive ones last, and each leaves the cluster serving again.
 from __future__ import annotations
 
 import re
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,12 +26,19 @@ pytestmark = pytest.mark.cluster
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory) -> Iterator[Cluster]:
+def cluster() -> Iterator[Cluster]:
     missing = missing_packages()
     if missing:
         pytest.skip(f"cluster tests need {' '.join(missing)} (apt-get install {' '.join(missing)})")
-    with running_cluster(tmp_path_factory.mktemp("cluster")) as running:
-        yield running
+    # Not under pytest's base temporary directory: PostgreSQL runs as the postgres user and must
+    # reach its data directory, and every pytest session on the machine resets that base to 0700.
+    base = Path(tempfile.mkdtemp(prefix="cluster-test-"))
+    base.chmod(0o755)
+    try:
+        with running_cluster(base) as running:
+            yield running
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def script(row: dict) -> list[str]:
