@@ -87,6 +87,8 @@ class ValidatePlanForm(VerifyingForm):
                 return {"monthly_amount": pending["eur"], "pending_foreign_amount": None, **PLAN_RESET}
             if turn.intent == "deny":
                 return {"pending_foreign_amount": None}
+        if requested == "plan_choice" and extract.pick_option_count(turn.text):
+            return {}  # an option's title typed ("3 x €85.00") chooses it; it is not a new amount
         count = extract.pick_instalments(turn.text, turn.lang)
         if count:
             return {"monthly_amount": "-", "instalments": count, **PLAN_RESET}
@@ -124,9 +126,10 @@ class ValidatePlanForm(VerifyingForm):
             return {}
         turn = Turn(dispatcher, tracker)
         options = tracker.get_slot("plan_options") or []
-        choice = extract.pick_choice(turn.text, turn.entities, len(options), turn.lang)
+        titled = extract.pick_option_count(turn.text)  # "3 x €85.00" typed: 3 instalments, not option 3
+        choice = None if titled else extract.pick_choice(turn.text, turn.entities, len(options), turn.lang)
         if choice is None:
-            wanted = extract.pick_instalments(turn.text, turn.lang)
+            wanted = titled or extract.pick_instalments(turn.text, turn.lang)
             choice = next((o["index"] for o in options if wanted and o["count"] == wanted), None)
         return {"plan_choice": choice} if choice else {}
 

@@ -20,6 +20,9 @@ CREDS_EN = "invoice INV-88213 tax code SMTJHN82C14Z114S"
     (f"I already paid {CREDS_EN}", "already_paid"),
     (f"pagherò venerdì, {CREDS_IT}", "promise_to_pay"),
     (f"I'll pay next week, {CREDS_EN}", "promise_to_pay"),
+    (f"posso pagare venerdì prossimo {CREDS_IT}", "promise_to_pay"),
+    (f"I can pay on the 15th, {CREDS_EN}", "promise_to_pay"),
+    (f"posso pagare a rate? {CREDS_IT}", "request_plan"),
     (f"mi mandate una copia? {CREDS_IT}", "request_invoice_copy"),
     (f"ho perso il lavoro e non ce la faccio, {CREDS_IT}", "payment_difficulty"),
     (f"ho già pagato, perché mi chiedete le rate? {CREDS_IT}", "already_paid"),  # the claim wins

@@ -114,3 +114,13 @@ def test_a_mistyped_codice_fiscale_is_not_an_invoice_number():
 def test_a_valid_code_is_never_called_invalid(text):
     if extract.pick_tax_code(text, []):
         assert extract.pick_invalid_tax_code(text, []) is None
+
+
+def test_a_typed_plan_option_title_gives_its_instalment_count():
+    from bot.dialogue.extract import pick_option_count
+
+    assert pick_option_count("5 x 192,00 €") == 5
+    assert pick_option_count("3 x €85.00") == 3
+    assert pick_option_count("12×80,00 €") == 12
+    assert pick_option_count("150 euro al mese") is None
+    assert pick_option_count("ne vorrei 5") is None

@@ -89,6 +89,16 @@ def pick_instalments(text: str, lang: str) -> int | None:
     return None
 
 
+# A plan option's button title typed or pasted instead of pressed: "5 x 192,00 €", "3 x €85.00".
+_OPTION_TITLE = re.compile(r"^\s*(\d{1,2})\s*[x×]\s*(?:€\s*)?\d")
+
+
+def pick_option_count(text: str) -> int | None:
+    """The instalment count of a typed plan option title; None for anything else."""
+    match = _OPTION_TITLE.match(text or "")
+    return int(match.group(1)) if match else None
+
+
 _BALANCE_QUESTION = re.compile(
     r"\b(quanto\s+(?:devo|dovrei|resta|rimane|manca|c'?è\s+da\s+pagare)|saldo|debito|importo\s+dovuto"
     r"|how\s+much|balance|what\s+(?:do\s+)?i\s+owe|amount\s+due)\b", re.I)

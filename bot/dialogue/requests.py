@@ -27,7 +27,10 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(rate|rata|rateizz\w*|a\s+rate|piano\s+di\s+(?:rientro|rate|pagamento)|dilazion\w*"
         r"|instal?l?ments?|payment\s+plan|repayment\s+plan|pay\s+in\s+(?:parts|stages))\b")),
     ("promise_to_pay", re.compile(
-        r"\b(pagher(?:ò|o)|salder(?:ò|o)|verser(?:ò|o)|will\s+pay|i'?ll\s+pay|promise\s+to\s+pay)\b")),
+        r"\b(pagher(?:ò|o)|salder(?:ò|o)|verser(?:ò|o)|will\s+pay|i'?ll\s+pay|promise\s+to\s+pay"
+        r"|(?:posso|potrei|riesco\s+a)\s+pagare\s+(?:il|entro|a\s+fine|fra|tra|domani|dopodomani|venerd|luned"
+        r"|marted|mercoled|gioved|sabato|la\s+prossima|il\s+prossimo)"
+        r"|(?:can|could)\s+pay\s+(?:on|by|next|tomorrow|at\s+the\s+end|in\s+\d))")),
     ("request_invoice_copy", re.compile(
         r"\b(copia|duplicato|reinvi\w*|copy\s+of|send\s+(?:me\s+)?(?:the|a)\s+(?:copy|invoice))\b")),
 )

@@ -45,3 +45,14 @@ def test_no_to_anything_else_twice_ends_with_a_goodbye(live_servers):
     assert "qualcos'altro" in first
     second = texts(live_servers.rest("end-no-no", "no"))
     assert "qualcos'altro" not in second and "buona giornata" in second
+
+
+def test_a_plan_option_title_typed_chooses_that_option(live_servers):
+    sender = "rq-typed-option"
+    for message in ("I'd like to pay in instalments", "INV-88655", "BRNSNE75H17Z116V"):
+        live_servers.rest(sender, message)
+    options = live_servers.rest(sender, "100 a month")
+    titles = [b["title"] for r in options for b in (r.get("buttons") or [])]
+    assert titles and titles[0].startswith("3 x ")
+    chosen = texts(live_servers.rest(sender, titles[0]))  # typed, not pressed
+    assert "plan in 3 instalments" in chosen and "Here are the options" not in chosen
