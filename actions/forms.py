@@ -45,15 +45,15 @@ class ValidatePlanForm(VerifyingForm):
         slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
         # A hard moment is answered first with the person/pause/plan offer; verification
         # comes once the debtor has chosen, and the choice is kept for after it.
-        if tracker.get_slot("hardship_offer") and not tracker.get_slot("locked"):
-            return ["difficulty_choice"] + slots
-        if slots and slots[0] == "monthly_amount" and tracker.get_slot("difficulty_choice") != "pause":
+        offer = ["difficulty_choice"] if tracker.get_slot("hardship_offer") and not tracker.get_slot("locked") else []
+        choice = tracker.get_slot("difficulty_choice")
+        if slots and slots[0] == "monthly_amount" and choice != "pause" and (choice or not offer):
             turn = Turn(dispatcher, tracker)
             if turn.verified and await Turn.db(payable_amount, turn.debtor_id) <= 0:
                 # Everything open is under a dispute or a payment check: there is nothing to
                 # spread over instalments, so no amount is asked; the submit says why.
-                return []
-        return slots
+                return offer
+        return offer + slots
 
     def journey_slots(self, tracker: Tracker) -> List[Text]:
         if tracker.get_slot("difficulty_choice") == "pause":
@@ -146,6 +146,15 @@ class ValidatePlanForm(VerifyingForm):
 class ValidatePromiseForm(VerifyingForm):
     action_name = "validate_promise_form"
 
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        if slots and slots[0] == "promise_amount":
+            turn = Turn(dispatcher, tracker)
+            if turn.verified and await Turn.db(payable_amount, turn.debtor_id) <= 0:
+                return []  # everything open is under review: nothing to promise; the submit says why
+        return slots
+
     def journey_slots(self, tracker: Tracker) -> List[Text]:
         if tracker.get_slot("promise_too_far"):
             return ["promise_date"]  # a plan is suggested instead; no amount needed
@@ -156,7 +165,7 @@ class ValidatePromiseForm(VerifyingForm):
         if _requested(tracker) not in (None, "promise_amount"):
             return {}
         turn = Turn(dispatcher, tracker)
-        if extract.asks_for_whole_balance(turn.text):
+        if extract.asks_for_whole_balance(turn.text) and turn.intent not in ("deny", "goodbye", "thank"):
             return {"promise_amount": "ALL"}
         money = extract.pick_money(turn.text)
         if money is None or money[1] != "EUR":

@@ -143,6 +143,10 @@ class PromiseSubmit(SubmitAction):
                 turn.button("btn_yes", "/request_plan"), turn.button("btn_no", "/deny")])
             return "too_far"
         view = await Turn.db(balance_view, turn.debtor_id, turn.today, turn.conversation_id, "promise")
+        if view.payable <= 0 or not slots("promise_amount") or not slots("promise_date"):
+            # Everything open is under a dispute or a payment check: no commitment to record.
+            turn.say("promise_nothing_payable", buttons=[turn.button("btn_agent", "/request_human")])
+            return "nothing_payable"
         raw = slots("promise_amount")
         amount = view.payable if raw == "ALL" else min(Decimal(str(raw)), view.payable)
         when = date.fromisoformat(slots("promise_date"))

@@ -124,3 +124,11 @@ def test_a_typed_plan_option_title_gives_its_instalment_count():
     assert pick_option_count("12×80,00 €") == 12
     assert pick_option_count("150 euro al mese") is None
     assert pick_option_count("ne vorrei 5") is None
+
+
+def test_that_s_all_is_not_the_whole_amount():
+    from bot.dialogue.extract import asks_for_whole_balance
+
+    assert asks_for_whole_balance("pago tutto") and asks_for_whole_balance("the whole amount")
+    assert not asks_for_whole_balance("no grazie, è tutto")
+    assert not asks_for_whole_balance("no thanks, that's all")

@@ -59,6 +59,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "plan_declined": {},
     "plan_unaffordable": {"min_amount": D("103.38")},
     "plan_nothing_payable": {},
+    "promise_nothing_payable": {},
     "currency_confirm": {"amount_original": "200", "currency_original": "USD", "amount_eur": D("184.20")},
     "promise_ask_amount": {"total": D("1240.50")},
     "promise_ask_date": {},

@@ -109,9 +109,13 @@ def asks_for_balance(text: str) -> bool:
     return bool(_BALANCE_QUESTION.search(text or ""))
 
 
+# "no grazie, è tutto" / "that's all" close the chat: they do not mean the whole amount.
+_THATS_ALL = re.compile(r"(?:\b(?:è|e'|e)\s+tutto\b|\bthat'?s\s+all\b|\bniente\s+altro\b|\bnothing\s+else\b)", re.I)
+
+
 def asks_for_whole_balance(text: str) -> bool:
-    """True when the debtor means the whole amount owed ("tutto", "in full")."""
-    return bool(_WHOLE_BALANCE.search(text or ""))
+    """True when the debtor means the whole amount owed ("tutto", "in full"), not "that's all"."""
+    return bool(_WHOLE_BALANCE.search(text or "")) and not _THATS_ALL.search(text or "")
 
 
 def pick_choice(text: str, entities: Iterable[dict], count: int, lang: str) -> int | None:

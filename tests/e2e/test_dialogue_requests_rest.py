@@ -7,6 +7,10 @@ debtor is verified and the journey they asked for starts, instead of "How can I 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from bot.ledger.models import Invoice, PromiseToPay
 
 CREDS_IT = "fattura FT-2026/00611 codice fiscale MRTCHR95P70A944A"
 CREDS_EN = "invoice INV-88655, tax code BRNSNE75H17Z116V"
@@ -56,3 +60,47 @@ def test_a_plan_option_title_typed_chooses_that_option(live_servers):
     assert titles and titles[0].startswith("3 x ")
     chosen = texts(live_servers.rest(sender, titles[0]))  # typed, not pressed
     assert "plan in 3 instalments" in chosen and "Here are the options" not in chosen
+
+
+@pytest.fixture(scope="module")
+def db(live_servers):
+    engine = create_engine(live_servers.db_url, future=True)
+    yield engine
+    engine.dispose()
+
+
+def _promises(db, number: str) -> int:
+    with Session(db) as s:
+        return s.execute(select(func.count(PromiseToPay.id)).join(Invoice, Invoice.id == PromiseToPay.invoice_id)
+                         .where(Invoice.invoice_number == number)).scalar_one()
+
+
+def test_that_s_all_at_the_promise_amount_records_no_promise(live_servers, db):
+    say = lambda m: texts(live_servers.rest("pr-thats-all", m))  # noqa: E731
+    say("pago entro fine mese")
+    say("FT-2026/00502")
+    assert "Quanto pensa di pagare" in say("RMNFNC79D45L219Z")
+    closing = say("no grazie, è tutto")
+    assert "registrato il Suo impegno" not in closing
+    assert _promises(db, "FT-2026/00502") == 0 and _promises(db, "FT-2026/00388") == 0
+
+
+# Last in the file: they put every open invoice of Giuseppe Esposito under a payment check.
+def test_with_everything_under_check_a_promise_or_a_hardship_plan_ends_with_a_reason(live_servers, db):
+    with Session(db) as s:
+        for invoice in s.execute(select(Invoice).where(Invoice.invoice_number == "FT-2025/02291")).scalars():
+            invoice.collection_hold = "reconciliation"
+        s.commit()
+    promise = lambda m: live_servers.rest("held-promise", m)  # noqa: E731
+    promise("pago entro fine mese")
+    promise("FT-2025/02291")
+    answer = promise("SPSGPP68L22F839P")
+    assert "impegno" in texts(answer) and "Quanto pensa di pagare" not in texts(answer), texts(answer)
+    assert any(b["payload"] == "/request_human" for r in answer for b in (r.get("buttons") or []))
+    assert _promises(db, "FT-2025/02291") == 0
+    hard = lambda m: texts(live_servers.rest("held-hardship", m))  # noqa: E731
+    hard("ho perso il lavoro, non riesco a pagare")
+    hard("Un piano di rate")
+    hard("FT-2025/02291")
+    verified = hard("SPSGPP68L22F839P")
+    assert "dividere in rate" in verified and "importo mensile" not in verified, verified
