@@ -30,6 +30,8 @@ NOT_UNDERSTOOD = {
 
 
 SimpleAction = TurnAction
+# Actions whose reply ends with "anything else?" / "how can I help?" outside a journey.
+ASKED_ANYTHING_ELSE = frozenset({"action_affirm", "action_inform", "action_verify_credentials"})
 
 
 class Greet(SimpleAction):
@@ -56,7 +58,7 @@ class Affirm(SimpleAction):
     action_name = "action_affirm"
 
     async def speak(self, turn: Turn) -> None:
-        if turn.intent == "deny" and last_action_before_message(turn.tracker.events) == self.action_name:
+        if turn.intent == "deny" and last_action_before_message(turn.tracker.events) in ASKED_ANYTHING_ELSE:
             turn.say("goodbye")  # "no, that's all" after "anything else?": asking again would loop
         else:
             turn.say("anything_else")
@@ -197,6 +199,13 @@ class Fallback(SimpleAction):
         from actions.handoff import start_handoff
 
         turn = Turn(dispatcher, tracker)
+        if not tracker.active_loop_name and carries_credentials(turn):
+            # Not understood, but it holds the credentials ("ho pagato la settimana scorsa
+            # FT-… RSS…"): verify them and start the journey the words ask for, if any.
+            from actions.verifying_form import VerifyCredentials
+
+            turn.set(**await VerifyCredentials().verify(turn))
+            return turn.events
         if previous_user_intent(tracker) == "nlu_fallback":
             return await start_handoff(turn, "fallback")
         turn.say("fallback", agent_word=turn.agent_word, buttons=[turn.button("btn_agent", "/request_human")])

@@ -114,7 +114,7 @@ class ValidatePlanForm(VerifyingForm):
         count = tracker.get_slot("instalments")
         balance = await _payable(turn)
         if balance <= 0:  # put under check since the question was asked: required_slots ends the form
-            return {"monthly_amount": None}
+            return {"monthly_amount": value, "plan_options": []}  # and the submit says why, once
         options = await Turn.db(plan_options, balance, turn.today, sustainable, int(count) if count else None)
         if not options:
             return {"monthly_amount": value, "plan_options": [], "plan_unaffordable": True}
@@ -259,6 +259,9 @@ class ValidateDisputeForm(VerifyingForm):
         button = next((str(e.get("value")) for e in turn.entities if e.get("entity") == "choice"), None)
         if button in choices.DISPUTE_CATEGORIES:
             return {"dispute_category": button}
+        titled = choices.typed_dispute_button(turn.text)
+        if titled:
+            return {"dispute_category": titled}  # a button's title typed: as if pressed
         text = extract.free_text(turn.text)
         if not text or choices.is_non_answer(text):
             return {}

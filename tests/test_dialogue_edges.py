@@ -171,3 +171,13 @@ def test_the_last_action_before_the_latest_message():
     assert last_action_before_message(events[:5]) == "action_greet"
     assert last_action_before_message([act("action_listen"), said_no]) is None  # nothing said before
     assert last_action_before_message([act("action_greet")]) is None  # no message yet
+
+
+def test_a_typed_dispute_button_title_names_only_its_category():
+    from bot.dialogue.choices import typed_dispute_button
+
+    assert typed_dispute_button("Already cancelled") == "cancelled"
+    assert typed_dispute_button("already cancelled.") == "cancelled"
+    assert typed_dispute_button("Importo errato") == "amount_wrong"
+    assert typed_dispute_button("Non è mia") == "not_mine"
+    assert typed_dispute_button("the invoice was already cancelled in May") is None  # a description

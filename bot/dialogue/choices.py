@@ -59,3 +59,18 @@ def dispute_category(text: str) -> str | None:
 def is_non_answer(text: str) -> bool:
     """ "boh", "non lo so", "I don't know": a reply that answers no question."""
     return bool(_NON_ANSWERS.match(fold(text)))
+
+
+def typed_dispute_button(text: str) -> str | None:
+    """The category whose button title was typed or pasted ("Already cancelled", "Importo errato").
+
+    A pressed button sets only the category and the form then asks for the details; the same
+    title typed must do the same, not be taken as the description and submitted at once.
+    """
+    from bot.messages.render import render
+
+    folded = fold(text).strip(" .!")
+    if not folded:
+        return None
+    return next((category for category in DISPUTE_CATEGORIES for lang in ("it", "en")
+                 if fold(render(f"btn_dispute_{category}", lang)) == folded), None)

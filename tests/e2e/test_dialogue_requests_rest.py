@@ -62,6 +62,27 @@ def test_a_plan_option_title_typed_chooses_that_option(live_servers):
     assert "plan in 3 instalments" in chosen and "Here are the options" not in chosen
 
 
+
+def test_no_to_how_can_i_help_after_the_credentials_says_goodbye(live_servers):
+    verified = texts(live_servers.rest("end-after-verify", "FT-2026/00733 09315740721"))
+    assert "Studio Tecnico Greco" in verified
+    closing = texts(live_servers.rest("end-after-verify", "no"))
+    assert "buona giornata" in closing and "qualcos'altro" not in closing
+
+
+def test_a_typed_dispute_reason_title_asks_for_the_details_like_the_button(live_servers):
+    for message in ("I want to dispute this invoice", "INV-2026-0042 05628100587"):
+        live_servers.rest("rq-typed-reason", message)
+    asked = texts(live_servers.rest("rq-typed-reason", "Already cancelled"))
+    assert "detail" in asked and "recorded your report" not in asked
+    assert "recorded your report" in texts(live_servers.rest("rq-typed-reason", "they cancelled the order in May"))
+
+
+def test_a_message_not_understood_that_holds_the_credentials_is_verified(live_servers):
+    said = texts(live_servers.rest("rq-fallback", "ho pgato la settimana scorsa FT-2026/00388 RMNFNC79D45L219Z"))
+    assert "Francesca Romano" in said
+
+
 @pytest.fixture(scope="module")
 def db(live_servers):
     engine = create_engine(live_servers.db_url, future=True)
