@@ -137,10 +137,11 @@ class ValidatePlanForm(VerifyingForm):
                                      domain: DomainDict) -> Slots:
         if _requested(tracker) != "plan_confirmed":
             return {}
-        intent = Turn(dispatcher, tracker).intent
-        if intent in ("affirm", "deny"):
-            return {"plan_confirmed": intent == "affirm"}
-        return {}
+        turn = Turn(dispatcher, tracker)
+        if turn.intent in ("affirm", "deny"):
+            return {"plan_confirmed": turn.intent == "affirm"}
+        typed = choices.typed_button(turn.text, ("btn_confirm_plan", "btn_other_figures"))  # as if pressed
+        return {"plan_confirmed": typed == "btn_confirm_plan"} if typed else {}
 
 
 class ValidatePromiseForm(VerifyingForm):

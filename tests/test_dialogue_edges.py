@@ -181,3 +181,13 @@ def test_a_typed_dispute_button_title_names_only_its_category():
     assert typed_dispute_button("Importo errato") == "amount_wrong"
     assert typed_dispute_button("Non è mia") == "not_mine"
     assert typed_dispute_button("the invoice was already cancelled in May") is None  # a description
+
+
+def test_a_typed_button_title_is_found_in_either_language():
+    from bot.dialogue.choices import typed_button
+
+    keys = ("btn_confirm_plan", "btn_other_figures")
+    assert typed_button("Altre cifre", keys) == "btn_other_figures"
+    assert typed_button("other figures", keys) == "btn_other_figures"
+    assert typed_button("Confermo il piano", keys) == "btn_confirm_plan"
+    assert typed_button("altre cifre per favore, più basse", keys) is None

@@ -67,10 +67,15 @@ def typed_dispute_button(text: str) -> str | None:
     A pressed button sets only the category and the form then asks for the details; the same
     title typed must do the same, not be taken as the description and submitted at once.
     """
+    key = typed_button(text, [f"btn_dispute_{category}" for category in DISPUTE_CATEGORIES])
+    return key[len("btn_dispute_"):] if key else None
+
+
+def typed_button(text: str, keys: Iterable[str]) -> str | None:
+    """Which of the buttons ``keys`` (message keys of their titles) had its title typed, in either language."""
     from bot.messages.render import render
 
     folded = fold(text).strip(" .!")
     if not folded:
         return None
-    return next((category for category in DISPUTE_CATEGORIES for lang in ("it", "en")
-                 if fold(render(f"btn_dispute_{category}", lang)) == folded), None)
+    return next((key for key in keys for lang in ("it", "en") if fold(render(key, lang)) == folded), None)
