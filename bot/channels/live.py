@@ -126,6 +126,33 @@ def publish(conversation_id: str | None = None, queue: bool = False) -> None:
             conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": _payload(kind, cid)})
 
 
+def publish_typing(conversation_id: str, signal_id: int) -> None:
+    """Announce that an agent is typing in the conversation: this process's widgets at once,
+    every other process's through Redis or ``NOTIFY`` (nothing is stored; a lost one is harmless)."""
+    global _redis_client
+    from bot.channels.webchat_hub import HUB
+
+    HUB.typing(conversation_id, signal_id)
+    kind = backend()
+    if kind == "local":
+        return
+    payload = json.dumps({"t": "typing", "id": conversation_id, "s": signal_id})
+    try:
+        if kind == "redis":
+            import redis
+
+            if _redis_client is None:
+                _redis_client = redis.Redis.from_url(get_settings().redis_url, socket_timeout=2)
+            _redis_client.publish(CHANNEL, payload)
+            return
+        from bot.ledger.db import get_engine
+
+        with get_engine().begin() as conn:
+            conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
+    except Exception as exc:  # noqa: BLE001 - a typing hint is best effort
+        log.warning("typing signal not published: %s", exc.__class__.__name__)
+
+
 # --- listening ----------------------------------------------------------------------------
 def dispatch(raw: str | bytes) -> None:
     """Turn one announcement into local wake-ups (any thread)."""
@@ -141,6 +168,8 @@ def dispatch(raw: str | bytes) -> None:
     elif data.get("t") == "c" and isinstance(data.get("id"), str):
         bus.publish(conversation_topic(data["id"]), kind="live")
         HUB.notify_threadsafe(data["id"])
+    elif data.get("t") == "typing" and isinstance(data.get("id"), str) and isinstance(data.get("s"), int):
+        HUB.typing(data["id"], data["s"])
 
 
 class Listener(threading.Thread):

@@ -25,7 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType, FloodLimit, MessageLimit
+from telegram.constants import ChatAction, ChatType, FloodLimit, MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
@@ -210,6 +210,22 @@ async def push(target: PushTarget, reply: Reply) -> None:
     if not target.address:
         raise DeliveryError("no telegram chat for this conversation")
     await (await get_sender()).send(target.address, reply)
+
+
+async def send_typing(chat_id: str) -> None:
+    """Show "typing…" in the chat (Telegram keeps it ~5 s); one try, outside the message pacing.
+
+    Raises ``DeliveryError`` when the channel is not configured or the API refuses; the caller
+    treats it as a hint that did not arrive. It never waits on the per-chat message budget, so a
+    typing agent cannot delay the replies themselves.
+    """
+    if not configured():
+        raise DeliveryError("telegram is not configured")
+    sender = await get_sender()
+    try:
+        await sender.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except TelegramError as exc:
+        raise DeliveryError(f"telegram refused sendChatAction: {exc.__class__.__name__}") from exc
 
 
 def output_for(conversation_id: str) -> OutputChannel:

@@ -1,7 +1,8 @@
 """Web chat widget channel: signed invoice-page tokens, origin checks, long-poll delivery.
 
 Routes under ``/webhooks/webchat/``: ``widget.js``/``widget.css`` (static), ``demo`` (the
-demo invoice page), ``history`` and ``events`` (transcript rows, long-polled), ``message``
+demo invoice page), ``history`` and ``events`` (transcript rows and the agent's typing
+signal, long-polled), ``message``
 (the debtor speaks). Every call but the static files needs ``Authorization: Bearer
 <token>``; the conversation id is derived from the verified token and the browser's device
 cookie (``bot.channels.webchat_state``), never sent by the client. Revoked links
@@ -254,13 +255,19 @@ class WebchatInput(InputChannel):
             conversation_id = visit.conversation_id
             after = _int_arg(request, "after", 0)
             wait = min(float(_int_arg(request, "wait", int(LONG_POLL_SECONDS))), LONG_POLL_SECONDS)
+            typing_seen = _int_arg(request, "typing", 0)  # the agent typing signal the widget already shows
             deadline = time.monotonic() + wait
             rows = await asyncio.to_thread(_rows, conversation_id, after)
-            while not rows and (remaining := deadline - time.monotonic()) > 0:
+            while not rows and HUB.typing_id(conversation_id) <= typing_seen and \
+                    (remaining := deadline - time.monotonic()) > 0:
                 await HUB.wait(conversation_id, min(remaining, DB_RECHECK_SECONDS))
                 rows = await asyncio.to_thread(_rows, conversation_id, after)
             body = {"messages": rows, "last_id": _last_id(rows, after),
                     **await asyncio.to_thread(_state, conversation_id, visit.claims)}
+            typing_id = HUB.typing_id(conversation_id)
+            if typing_id > typing_seen:
+                # With messages the typing is over: the widget notes the signal as seen, not shown.
+                body["typing"] = {"id": typing_id, "done": bool(rows)}
             return visit.reply(request, body)
 
         @bp.route("/message", methods=["POST", "OPTIONS"])

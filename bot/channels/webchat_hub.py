@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -25,6 +26,7 @@ from bot.ledger.db import session_scope
 log = logging.getLogger(__name__)
 
 MAX_RICH = 20_000
+TYPING_SECONDS = 6.0   # an agent's typing signal shows this long (the console re-sends every ~3 s)
 
 
 def store_buttons(session: Any, conversation_id: str, transcript_id: int | None, reply: Reply) -> None:
@@ -59,6 +61,7 @@ class WebchatHub:
         self._loops: set[asyncio.AbstractEventLoop] = set()
         self._rich: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        self._typing: dict[str, tuple[int, float]] = {}   # conversation -> (signal id, local arrival)
 
     def remember(self, record_id: int, reply: Reply) -> None:
         """Cache the buttons of a reply recorded as ``record_id`` (stored by ``ChannelOutput``)."""
@@ -96,6 +99,30 @@ class WebchatHub:
         for future in self._waiters.pop(conversation_id, set()):
             if not future.done():
                 future.set_result(None)
+
+    def typing(self, conversation_id: str, signal_id: int) -> None:
+        """An agent is typing in the conversation (any thread): remember the signal and wake its widgets.
+
+        ``signal_id`` is chosen by the process that received the keystrokes and travels with the
+        announcement, so every replica names the same signal the same way.
+        """
+        with self._lock:
+            known = self._typing.get(conversation_id)
+            if known is not None and known[0] >= signal_id:
+                return
+            self._typing[conversation_id] = (signal_id, time.monotonic())
+            for cid, (_, at) in list(self._typing.items()):  # forget stale ones: the dict stays small
+                if time.monotonic() - at > TYPING_SECONDS:
+                    self._typing.pop(cid, None)
+        self.notify_threadsafe(conversation_id)
+
+    def typing_id(self, conversation_id: str) -> int:
+        """The id of the agent's typing signal still showing in the conversation, 0 when none is."""
+        with self._lock:
+            known = self._typing.get(conversation_id)
+        if known is None or time.monotonic() - known[1] > TYPING_SECONDS:
+            return 0
+        return known[0]
 
     def notify_threadsafe(self, conversation_id: str) -> None:
         """``notify`` from any thread (the cross-process listener)."""

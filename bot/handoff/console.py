@@ -16,7 +16,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.handoff import service, sla
+from bot.handoff import service, sla, typing as agent_typing
 from bot.handoff.auth import verify_password
 from bot.handoff.console_actions import register_action_routes
 from bot.handoff.console_outreach import register_outreach_routes
@@ -26,6 +26,7 @@ from bot.handoff.console_pages import register_page_routes
 from bot.handoff.console_payments import register_payments_routes
 from bot.handoff.console_privacy import register_privacy_routes
 from bot.handoff.revocations import LoginThrottle
+from bot.handoff.service import HandoffError
 from bot.handoff.web import (
     BASE_PATH, STATIC, add_security_headers, form, read_session, render, requires, revoke, set_registered_paths, set_session, signer,
 )
@@ -73,6 +74,7 @@ class ConsoleInput(InputChannel):
         register_payments_routes(bp)
         register_desk_routes(bp)
         register_inbound_routes(bp)
+        _register_typing_route(bp)
         # Modules that add pages register here the same way: register_<name>_routes(bp).
         set_registered_paths({route.uri for route in bp._future_routes if route.methods and "GET" in route.methods})
         return bp
@@ -94,6 +96,18 @@ def _register_lifecycle(bp: Blueprint) -> None:
         if name not in STATIC_FILES:
             return response.text("not found", status=404)
         return await response.file(str(STATIC / name), mime_type=STATIC_FILES[name])
+
+
+def _register_typing_route(bp: Blueprint) -> None:
+    @bp.route("/h/<handoff_id:int>/typing", methods=["POST"])
+    @requires("agent")
+    async def typing_signal(request: Request, handoff_id: int) -> HTTPResponse:
+        """The holder is typing a reply: a hint to the debtor (bot.handoff.typing); nothing recorded."""
+        try:
+            target = await _db(agent_typing.target_for, handoff_id, request.ctx.agent_info.username)
+        except HandoffError as exc:
+            return response.json({"ok": False, "code": exc.code}, status=exc.status)
+        return response.json({"ok": True, "result": await agent_typing.announce(target)})
 
 
 def _register_auth_routes(bp: Blueprint) -> None:

@@ -22,7 +22,8 @@
       offline: "Connessione persa, riprovo…", expired: "Il link è scaduto: riapra la pagina dal messaggio ricevuto.",
       choices: "Scelte disponibili", launcher: "Chat", typing: "L'assistente sta scrivendo…",
       team: "del nostro team", npsLow: "0 = per niente probabile", npsHigh: "10 = estremamente probabile",
-      newTab: " (si apre in una nuova scheda)"
+      newTab: " (si apre in una nuova scheda)", agentTyping: "{name} sta scrivendo…",
+      someoneTyping: "Un operatore sta scrivendo…"
     },
     en: {
       open: "Open the chat with the assistant", close: "Close the chat", title: "Virtual assistant",
@@ -31,7 +32,8 @@
       offline: "Connection lost, retrying…", expired: "This link has expired: open the page again from your message.",
       choices: "Available choices", launcher: "Chat", typing: "The assistant is typing…",
       team: "from our team", npsLow: "0 = not at all likely", npsHigh: "10 = extremely likely",
-      newTab: " (opens in a new tab)"
+      newTab: " (opens in a new tab)", agentTyping: "{name} is typing…",
+      someoneTyping: "An agent is typing…"
     }
   }[lang];
   // Phones and tablets: focusing the input would pop the on-screen keyboard over the chat.
@@ -67,7 +69,8 @@
     tabindex: "0", "aria-label": TEXT.title });
   var typing = el("p", { "class": "ccw-typing", role: "status", hidden: "" });
   typing.appendChild(el("span", { "class": "ccw-dots", "aria-hidden": "true" }, "•••"));
-  typing.appendChild(el("span", { "class": "ccw-sr" }, TEXT.typing));
+  var typingText = el("span", { "class": "ccw-sr" }, TEXT.typing);
+  typing.appendChild(typingText);
   var status = el("p", { "class": "ccw-status", role: "status" });
   var form = el("form", { "class": "ccw-form" });
   var label = el("label", { "for": "ccw-input", "class": "ccw-sr" }, TEXT.label);
@@ -86,6 +89,7 @@
   root.appendChild(launcher);
 
   var lastId = 0, loaded = false, polling = false, expired = false, verified = null, typingTimer = null;
+  var typingSeen = 0, agentName = "";   // the agent typing signal shown last; who holds the chat
   var shown = {}, pendingEchoes = [];
   var turn = [];   // bot/agent messages since the debtor last spoke: their buttons are the open question
 
@@ -104,10 +108,16 @@
 
   function setStatus(text) { status.textContent = text || ""; }
 
-  function setTyping(on) {
+  // The bot's reply on its way (dots, read out to screen readers), or a named agent typing
+  // (shown as text): the agent's console re-sends its signal every ~3 s while keys are pressed.
+  function setTyping(on, who) {
     clearTimeout(typingTimer);
     typing.hidden = !on;
-    if (on) { typingTimer = setTimeout(function () { typing.hidden = true; }, 30000); }
+    var person = on && who !== undefined;
+    typing.classList.toggle("ccw-agent-typing", person);
+    typingText.className = person ? "ccw-typing-text" : "ccw-sr";
+    typingText.textContent = person ? (who ? TEXT.agentTyping.replace("{name}", who) : TEXT.someoneTyping) : TEXT.typing;
+    if (on) { typingTimer = setTimeout(function () { typing.hidden = true; }, person ? 6000 : 30000); }
   }
 
   // --- message text: links, IBANs -----------------------------------------------------
@@ -206,6 +216,7 @@
   // --- header: who is answering ---------------------------------------------------------
   function setAgent(agent) {
     var name = agent && agent.name;
+    agentName = name || "";
     titleNode.textContent = name || TEXT.title;
     subtitleNode.textContent = name ? TEXT.team : TEXT.subtitle;
     root.classList.toggle("ccw-with-agent", !!name);
@@ -241,11 +252,15 @@
   function poll() {
     if (polling || expired) { return; }
     polling = true;
-    api("GET", "events?after=" + lastId + "&wait=25").then(function (data) {
+    api("GET", "events?after=" + lastId + "&wait=25&typing=" + typingSeen).then(function (data) {
       polling = false;
       setStatus("");
       render(data.messages);
       setState(data);
+      if (data.typing && data.typing.id) {
+        typingSeen = Math.max(typingSeen, data.typing.id);
+        if (!data.typing.done && !data.messages.length) { setTyping(true, agentName); }
+      }
       poll();
     }).catch(function () {
       polling = false;

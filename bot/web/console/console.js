@@ -121,6 +121,23 @@
     });
   });
 
+  // Typing in the reply box: the debtor sees "… is typing" (at most one signal every 3 s).
+  var replyForm = document.getElementById("reply-form");
+  var replyText = document.getElementById("reply-text");
+  if (replyForm && replyText && replyForm.getAttribute("data-typing")) {
+    var lastTyping = 0;
+    replyText.addEventListener("input", function () {
+      var now = Date.now();
+      if (!replyText.value.trim() || now - lastTyping < 3000) { return; }
+      lastTyping = now;
+      fetch(replyForm.getAttribute("data-typing"), {
+        method: "POST", credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRF-Token": csrf }
+      }).catch(function () { /* only a hint */ });
+    });
+    replyForm.addEventListener("submit", function () { lastTyping = 0; });
+  }
+
   Array.prototype.forEach.call(document.querySelectorAll("form.confirm"), function (form) {
     form.addEventListener("submit", function (e) {
       if (!window.confirm(form.getAttribute("data-confirm"))) { e.preventDefault(); }

@@ -22,6 +22,51 @@
 
 (function () {
   "use strict";
+  // Debtor profile: the stream sends a fingerprint of what the page shows; on a new one the page
+  // fetches itself and swaps the sections that differ, except one the agent is working in.
+  var profile = document.getElementById("profile");
+  if (!profile || !window.EventSource || !profile.getAttribute("data-stream")) { return; }
+  var fetching = false;
+  function busy(section) {
+    var active = document.activeElement;
+    if (active && active !== document.body && section.contains(active)) { return true; }
+    return Array.prototype.some.call(section.querySelectorAll("input, textarea, select"), function (field) {
+      return field.type !== "hidden" && field.value !== field.defaultValue;
+    });
+  }
+  function refresh(version) {
+    if (fetching) { return; }
+    fetching = true;
+    fetch(profile.getAttribute("data-page"), {credentials: "same-origin", headers: {"Accept": "text/html"}})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("profile");
+        if (!fresh) { return; }
+        var skipped = false;
+        Array.prototype.forEach.call(fresh.querySelectorAll("section[id]"), function (section) {
+          var old = document.getElementById(section.id);
+          if (!old || old.innerHTML === section.innerHTML) { return; }
+          if (busy(old)) { skipped = true; return; }
+          old.innerHTML = section.innerHTML;
+        });
+        // A section left alone is brought up to date by the next change or the next visit.
+        if (!skipped) { profile.setAttribute("data-version", fresh.getAttribute("data-version") || version); }
+      })
+      .catch(function () { /* the next update tries again */ })
+      .finally(function () { fetching = false; });
+  }
+  var source = new EventSource(profile.getAttribute("data-stream"));
+  source.addEventListener("update", function (event) {
+    var data = JSON.parse(event.data);
+    // The first update, sent when the stream connects, repeats what the page shows.
+    if (!data.version || data.version === profile.getAttribute("data-version")) { return; }
+    refresh(data.version);
+  });
+})();
+
+(function () {
+  "use strict";
   var tools = document.getElementById("desk-tools");
   if (!tools) { return; }
   var box = document.getElementById("desk-canned");
