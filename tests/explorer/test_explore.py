@@ -23,16 +23,15 @@ from tests.explorer.invariants import BUTTON_INVARIANT, INVARIANTS
 pytestmark = pytest.mark.e2e
 
 KNOWN = {
-    "always_replies": "a monthly amount the plan form cannot use gets no reply at all: '150 euro al mese' on "
-                      "a 74,90 € invoice, or in English words ('100 a month')",
-    "ends_with_nps": "the closing 'no grazie, è tutto' after 'anything else?' is answered with 'anything else?' "
-                     "again, not the NPS question; a request sent with both credentials in one message is dropped",
-    "no_triple_repeat": "'anything else?' or the plan options repeated three times when the answer is not "
-                        "understood (after a misread request, or a typed option title)",
-    "one_question_per_turn": "an amount not understood inside the promise form is answered with the hint "
-                             "question and the form's own question in the same turn",
-    BUTTON_INVARIANT: "a dispute reason typed ('Already cancelled') is taken as the detail and submits at once; "
-                      "pressed, the form asks for the detail first",
+    "ends_with_nps": "a request the NLU does not read (typos such as 'pagehro', 'ho pgaato') before or after the "
+                     "credentials is answered with 'anything else?', and the closing 'no' then says goodbye "
+                     "without the NPS question",
+    "no_triple_repeat": "'anything else?' repeated when an amount is sent after 'nothing to spread over "
+                        "instalments' (every invoice under check)",
+    "one_question_per_turn": "rare: an amount not understood inside a form while another conversation puts the "
+                             "same debtor's invoices under check",
+    BUTTON_INVARIANT: "rare: a button title typed that the intent classifier routes to 'not understood' before "
+                      "the form reads it",
 }
 
 
