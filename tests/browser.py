@@ -118,3 +118,12 @@ def wait_for_text(driver: Any, css: str, needle: str, timeout: float = 30) -> st
 
     return WebDriverWait(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
                          ).until(shown)
+
+
+def waiter(driver: Any, timeout: float) -> Any:
+    """A WebDriverWait that treats an element replaced under it (a page navigating after a
+    click, a list re-rendered by a live stream) as "not yet" rather than a failure."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.console_support import PASSWORD, Db, add_agent, always_open_creditor, eventually
-from tests.browser import ARTIFACTS, chromium, login_in_browser
+from tests.browser import ARTIFACTS, chromium, login_in_browser, waiter
 
 pytestmark = pytest.mark.browser
 SENDER = "e2e-browser-debtor"
@@ -18,13 +18,12 @@ def live_env(tmp_path_factory) -> dict[str, str]:
 def test_agent_console_in_a_real_browser(live_servers):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     db = Db(live_servers.db_url)
     add_agent(live_servers.env, "marco", "Marco", "en")
     console_url = f"{live_servers.rasa_url}/webhooks/console"
     with chromium() as driver:
-        wait = WebDriverWait(driver, 60)
+        wait = waiter(driver, 60)
         login_in_browser(driver, console_url, "marco", PASSWORD)  # returns on the queue page
         # The debtor asks for a person after the page is open: the queue updates by itself.
         assert live_servers.rest(SENDER, "I want to talk to a person")

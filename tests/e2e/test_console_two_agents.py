@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.console_support import PASSWORD, Db, add_agent, always_open_creditor, eventually
-from tests.browser import chromium, login_in_browser
+from tests.browser import chromium, login_in_browser, waiter
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,14 +55,14 @@ def shoot(driver, name: str, show: str = "") -> None:
 def test_two_agents_see_the_queue_and_assignment_change_live(live_servers):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     db = Db(live_servers.db_url)
     add_agent(live_servers.env, "giulia", "Giulia", "it")
     add_agent(live_servers.env, "bruno", "Bruno", "it")
     console = f"{live_servers.rasa_url}/webhooks/console"
     with chromium() as giulia, chromium() as bruno:
-        g_wait, b_wait = WebDriverWait(giulia, 60), WebDriverWait(bruno, 60)
+        g_wait, b_wait = waiter(giulia, 60), waiter(bruno, 60)
         login_in_browser(giulia, console, "giulia", PASSWORD)
         login_in_browser(bruno, console, "bruno", PASSWORD)
         assert live_servers.rest(FIRST, "voglio parlare con un operatore")

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser import chromium, launch, login_in_browser, screenshot
+from tests.browser import chromium, launch, login_in_browser, screenshot, waiter
 from tests.e2e.console_support import PASSWORD, add_agent, always_open_creditor, console_client, console_post
 from tests.e2e.test_widget_browser import demo_url
 
@@ -21,20 +21,19 @@ def test_the_debtor_sees_the_agent_typing_then_the_message(live_servers):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     add_agent(live_servers.env, "giulia", "Giulia", "it")
     add_agent(live_servers.env, "marco", "Marco", "en")
     console_url = f"{live_servers.rasa_url}/webhooks/console"
     debtor = launch(390, 844)
     try:
-        wait = WebDriverWait(debtor, 90)
+        wait = waiter(debtor, 90)
         debtor.get(demo_url(live_servers))
         wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".ccw-launcher"))).click()
         wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".ccw-log"), "assistente virtuale"))
         debtor.find_element(By.ID, "ccw-input").send_keys("Vorrei parlare con un operatore", Keys.ENTER)
         with chromium() as agent:
-            await_agent = WebDriverWait(agent, 90)
+            await_agent = waiter(agent, 90)
             login_in_browser(agent, console_url, "giulia", PASSWORD)
             take = await_agent.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[id^=take-]")))
             handoff_id = int(re.sub(r"\D", "", take.get_attribute("id")))

@@ -17,7 +17,7 @@ from bot.ledger.db import make_engine, session_factory
 from bot.ledger.models import Debtor, FollowUpTask
 from bot.security.verified import VerifiedConversation
 from tests.e2e.console_support import PASSWORD, Db, add_agent, always_open_creditor, eventually
-from tests.browser import chromium, login_in_browser, page_shots
+from tests.browser import chromium, login_in_browser, page_shots, waiter
 
 pytestmark = pytest.mark.browser
 SENDER = "e2e-workday-debtor"
@@ -49,7 +49,7 @@ def _read(db_url: str, fn):  # type: ignore[no-untyped-def]
 def test_profile_verification_canned_reply_and_task(live_servers):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     db = Db(live_servers.db_url)
     mario = _seed(live_servers.db_url)
@@ -61,7 +61,7 @@ def test_profile_verification_canned_reply_and_task(live_servers):
     assert live_servers.rest(SENDER, "fattura FT-2026/00417, codice fiscale RSSMRA85T10A562S") == []
 
     with chromium() as driver:
-        wait = WebDriverWait(driver, 60)
+        wait = waiter(driver, 60)
         login_in_browser(driver, console_url, "giulia", PASSWORD)
         wait.until(ec.element_to_be_clickable((By.ID, f"take-{handoff.id}"))).click()
         wait.until(ec.presence_of_element_located((By.ID, "reply-text")))

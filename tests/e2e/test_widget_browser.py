@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser import launch, screenshot
+from tests.browser import launch, screenshot, waiter
 
 pytestmark = pytest.mark.browser
 INVOICE, TAX_CODE = "FT-2026/00417", "RSSMRA85T10A562S"
@@ -23,11 +23,10 @@ def test_widget_carries_a_conversation_to_the_nps_question(live_servers):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     driver = launch(375, 812)
     try:
-        wait = WebDriverWait(driver, 90)
+        wait = waiter(driver, 90)
         log = (By.CSS_SELECTOR, ".ccw-log")
 
         def bot_count() -> int:
@@ -65,7 +64,7 @@ def test_widget_carries_a_conversation_to_the_nps_question(live_servers):
     # The same link in another browser profile: a new conversation, none of the verified one.
     other = launch(375, 812)
     try:
-        wait = WebDriverWait(other, 90)
+        wait = waiter(other, 90)
         other.get(url)
         assert "Mario Rossi" not in other.find_element(By.TAG_NAME, "main").text
         wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".ccw-launcher"))).click()

@@ -6,7 +6,7 @@ import pytest
 
 from bot.ledger.db import session_scope
 from bot.ledger.models import TranscriptMessage
-from tests.browser import chromium, login_in_browser, page_shots
+from tests.browser import chromium, login_in_browser, page_shots, waiter
 from tests.handoff.conftest import PASSWORD, add_agent, queue
 
 pytestmark = pytest.mark.browser
@@ -49,11 +49,10 @@ def test_hidden_tab_counts_notifies_and_the_keyboard_drives_take_send_hand_back(
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
 
     add_agent("giulia", "Giulia", "en")
     with chromium() as driver:
-        wait = WebDriverWait(driver, 15)
+        wait = waiter(driver, 15)
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE})
         origin = console.url.split("/webhooks")[0]
         driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": origin, "permissions": ["notifications"]})

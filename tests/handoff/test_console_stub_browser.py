@@ -5,7 +5,7 @@ import pytest
 
 from bot.ledger.db import session_scope
 from bot.ledger.models import Conversation
-from tests.browser import ARTIFACTS, chromium, login_in_browser
+from tests.browser import ARTIFACTS, chromium, login_in_browser, waiter
 from tests.handoff.conftest import PASSWORD, add_agent, queue
 
 pytestmark = pytest.mark.browser
@@ -14,11 +14,10 @@ pytestmark = pytest.mark.browser
 def test_agent_takes_replies_and_hands_back_in_the_browser(console, pushes):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     add_agent("giulia", "Giulia", "en")
     with chromium() as driver:
-        wait = WebDriverWait(driver, 15)
+        wait = waiter(driver, 15)
         login_in_browser(driver, console.url, "giulia", PASSWORD)  # returns on the queue page
         assert "No conversation is waiting" in driver.find_element(By.ID, "queue-rows").text
         # Escalated while the page is open: it must appear without a reload.

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.dialogue import records
 from bot.ledger.db import session_scope
 from bot.ledger.models import AuditLog
-from tests.browser import chromium, login_in_browser
+from tests.browser import chromium, login_in_browser, waiter
 from tests.handoff.conftest import PASSWORD, add_agent
 from tests.handoff.desk_support import ledger
 
@@ -25,12 +25,11 @@ def _views() -> int:
 
 def test_a_new_promise_shows_on_the_open_profile(console):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     debtor = ledger()
     add_agent("giulia", "Giulia", "en")
     with chromium() as driver:
-        wait = WebDriverWait(driver, 30)
+        wait = waiter(driver, 30)
         login_in_browser(driver, console.url, "giulia", PASSWORD)
         driver.get(f"{console.url}/debtors/{debtor}")
         profile = driver.find_element(By.ID, "profile")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.ledger.db import session_scope
 from bot.ledger.models import Dispute, FollowUpTask, Invoice
-from tests.browser import chromium, login_in_browser, page_shots, wait_for_text
+from tests.browser import chromium, login_in_browser, page_shots, wait_for_text, waiter
 from tests.handoff.conftest import PASSWORD, add_agent
 from tests.handoff.desk_support import with_roles
 from tests.handoff import test_profile_figures as figures_world
@@ -49,7 +49,6 @@ def test_supervisor_pages_in_chromium(console, monkeypatch):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     mario, _ = profile_world.world()
     figures_world.world()  # giulia and marco with handoffs in November
@@ -62,7 +61,7 @@ def test_supervisor_pages_in_chromium(console, monkeypatch):
     with_roles(monkeypatch, {"sara": "supervisor"})
     add_agent("sara", "Sara")
     with chromium() as driver:
-        wait = WebDriverWait(driver, 30)
+        wait = waiter(driver, 30)
         login_in_browser(driver, console.url, "sara", PASSWORD)
         assert driver.find_element(By.ID, "nav-canned").is_displayed()  # supervisors see their pages
 
