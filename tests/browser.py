@@ -108,16 +108,13 @@ def wait_for_text(driver: Any, css: str, needle: str, timeout: float = 30) -> st
     stream connects) can swap the element between finding it and reading it; the element is
     looked up again on every poll, and a stale one just means "not yet".
     """
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     def shown(d: Any) -> str | bool:
         text = d.find_element(By.CSS_SELECTOR, css).text
         return text if needle in text else False
 
-    return WebDriverWait(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
-                         ).until(shown)
+    return waiter(driver, timeout).until(shown)
 
 
 def waiter(driver: Any, timeout: float) -> Any:

@@ -12,7 +12,6 @@ the stream re-reads on the console's short timer (``streams.POLL_SECONDS``) as w
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from typing import Any
 
 from sanic import Blueprint
@@ -71,7 +70,7 @@ def profile_version(debtor_id: int) -> str | None:
                 select(Conversation).where(Conversation.conversation_id.in_(cids))).scalars()],
             _rows(session, Handoff, Handoff.conversation_id.in_(cids)),
         ]
-        return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()[:16]
+        return streams.fingerprint(parts)
 
 
 def register_profile_routes(bp: Blueprint) -> None:

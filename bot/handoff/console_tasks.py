@@ -6,7 +6,6 @@ An agent takes a task (becomes its owner) or marks it done with a note; both are
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from datetime import date
 from urllib.parse import quote
 
@@ -35,7 +34,7 @@ def rows_version(rows: list[inbox.InboxRow]) -> str:
     Without it every page re-rendered its rows when its stream connected, replacing the element
     under the agent's cursor (and any half-typed note field) with an identical copy.
     """
-    return hashlib.sha1(repr(rows).encode("utf-8")).hexdigest()[:16]
+    return streams.fingerprint(rows)
 
 
 def _filters(request: Request) -> tuple[str, str]:

@@ -11,12 +11,19 @@ long-lived connections from piling up.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from typing import Any, Awaitable, Callable
 
 from sanic.request import Request
 
 from bot.handoff.events import bus
+
+
+def fingerprint(shown: Any) -> str:
+    """A short digest of what a page shows (its ``repr``), so a page can skip a stream update
+    that would change nothing and keep the element under the agent's cursor."""
+    return hashlib.sha1(repr(shown).encode("utf-8")).hexdigest()[:16]
 
 POLL_SECONDS = 3.0  # without cross-process events (SQLite); with them ten times rarer, a safety net
 STREAM_SECONDS = 50.0     # below Sanic's default response timeout (60 s)
