@@ -16,6 +16,13 @@ and tickets are served in the order Redis issued them. Both keys carry a TTL of 
 lifetime, so a replica killed while holding a ticket blocks that one conversation for at
 most ``TICKET_LOCK_LIFETIME`` seconds.
 
+The lifetime is how long a ticket lives *without a sign of life from its owner*, not how
+long it may wait or be served: a live replica renews (``renew``) its ticket while it waits
+and while its turn runs. Rasa's store counts the lifetime from issue, so a debtor who
+sends twenty messages in a burst loses the last ones once the queue ahead of them takes
+longer than the lifetime (a lock error, no reply), and a turn slower than the lifetime
+(a slow action server) lets the next turn start on the same tracker.
+
 Waiters poll every ``poll_seconds`` (Rasa's fixed one second would add up to a second to
 every queued turn).
 """
@@ -58,6 +65,15 @@ local left = redis.call('ZCARD', KEYS[1])
 if left == 0 then redis.call('DEL', KEYS[1]) end
 return left
 """
+# KEYS as above; ARGV[1] ticket, ARGV[2] now, ARGV[3] lifetime. 1 if the ticket was still live.
+_RENEW = """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[1])
+local ttl = math.ceil(tonumber(ARGV[3]) * 1000) + 1000
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[2], ttl)
+return 1
+"""
 _EXPIRE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 return redis.call('ZCARD', KEYS[1])
@@ -80,6 +96,7 @@ class AtomicRedisLockStore(LockStore):
         self._issue = self.red.register_script(_ISSUE)
         self._finish = self.red.register_script(_FINISH)
         self._expire = self.red.register_script(_EXPIRE)
+        self._renew = self.red.register_script(_RENEW)
         super().__init__()
 
     def _keys(self, conversation_id: str) -> list[str]:
@@ -113,6 +130,10 @@ class AtomicRedisLockStore(LockStore):
         """Drop expired tickets."""
         self._expire(keys=self._keys(conversation_id), args=[time.time()])
 
+    def renew(self, conversation_id: str, ticket_number: int, lock_lifetime: float) -> bool:
+        """Push the ticket's expiry ``lock_lifetime`` seconds ahead; False if it had expired."""
+        return bool(self._renew(keys=self._keys(conversation_id), args=[ticket_number, time.time(), lock_lifetime]))
+
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
         """Remove the ticket (and the lock once no ticket is left), atomically."""
         self._finish(keys=self._keys(conversation_id), args=[ticket_number, time.time()])
@@ -127,21 +148,41 @@ class AtomicRedisLockStore(LockStore):
     @asynccontextmanager
     async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
                    wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
-        """Rasa's ticket lock, polling at ``poll_seconds`` instead of ``wait_time_in_seconds``."""
+        """Rasa's ticket lock, polling at ``poll_seconds`` and renewing the ticket while alive."""
         ticket = self.issue_ticket(conversation_id, lock_lifetime)
         try:
-            yield await self._acquire_lock(conversation_id, ticket, self.poll_seconds)
+            lock = await self._acquire_lock(conversation_id, ticket, self.poll_seconds, lock_lifetime)
+            keeper = asyncio.create_task(self._keep_alive(conversation_id, ticket, lock_lifetime))
+            try:
+                yield lock
+            finally:
+                keeper.cancel()
         finally:
             self.cleanup(conversation_id, ticket)
 
-    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+    async def _keep_alive(self, conversation_id: str, ticket: int, lock_lifetime: float) -> None:
+        """While the turn runs: renew the ticket at a quarter of its lifetime."""
+        while True:
+            await asyncio.sleep(lock_lifetime / 4)
+            try:
+                await asyncio.to_thread(self.renew, conversation_id, ticket, lock_lifetime)
+            except redis.RedisError:  # Redis away for a moment: the next renewal tries again
+                log.warning("could not renew a conversation lock ticket")
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float,
+                            lock_lifetime: float = LOCK_LIFETIME) -> TicketLock:
+        renewed_at = time.monotonic()
         while True:
             lock = self.get_lock(conversation_id)
             if not lock or all(t.number != ticket for t in lock.tickets):
-                break  # our own ticket expired
+                break  # our own ticket expired (this process stalled longer than the lifetime)
             if not lock.is_locked(ticket):
                 return lock
             await asyncio.sleep(wait_time_in_seconds)
+            if time.monotonic() - renewed_at >= lock_lifetime / 4:
+                renewed_at = time.monotonic()
+                if not self.renew(conversation_id, ticket, lock_lifetime):
+                    break
             self.update_lock(conversation_id)
         # No sender id in the message: on WhatsApp and SMS it is a phone number.
         raise LockError("Could not acquire the conversation lock: the ticket expired while waiting.")

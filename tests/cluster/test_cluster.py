@@ -6,6 +6,7 @@ order, the disruptive ones last, and each leaves the cluster serving again.
 from __future__ import annotations
 
 import re
+import os
 import shutil
 import signal
 import tempfile
@@ -38,7 +39,9 @@ def cluster() -> Iterator[Cluster]:
         with running_cluster(base) as running:
             yield running
     finally:
-        shutil.rmtree(base, ignore_errors=True)
+        # CLUSTER_KEEP=1 leaves the logs of every process behind for a failure to be read.
+        if not os.environ.get("CLUSTER_KEEP"):
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def script(row: dict) -> list[str]:

@@ -101,13 +101,51 @@ def test_an_expired_ticket_no_longer_blocks_the_conversation(redis_url):
     assert asyncio.run(asyncio.wait_for(next_turn(), 10)) == 2
 
 
-def test_a_waiter_whose_own_ticket_expired_gets_a_lock_error(redis_url):
+def test_a_waiter_whose_ticket_was_expired_by_another_replica_gets_a_lock_error(redis_url):
+    """A replica stalled past the lifetime: another one dropped its ticket in the meantime."""
     store = AtomicRedisLockStore(url=redis_url, poll_seconds=0.01)
     store.issue_ticket(SENDER, 30)
-    mine = store.issue_ticket(SENDER, 0.1)
+    mine = store.issue_ticket(SENDER, 30)
+    store.red.zrem(f"bot:lock:{SENDER}", mine)
     with pytest.raises(LockError) as raised:
-        asyncio.run(asyncio.wait_for(store._acquire_lock(SENDER, mine, 0.01), 10))
+        asyncio.run(asyncio.wait_for(store._acquire_lock(SENDER, mine, 0.01, 30), 10))
     assert "+39" not in str(raised.value)  # no phone number in the error
+
+
+def test_a_burst_queued_longer_than_the_lifetime_is_served_whole_and_one_turn_at_a_time(redis_url):
+    """Live replicas renew their tickets: waiting or a slow turn never outlives the lifetime."""
+    store = AtomicRedisLockStore(url=redis_url, poll_seconds=0.01)
+    lifetime, turn_seconds = 0.4, 0.3  # five turns queue for 1.2 s, a single turn for 0.3 s
+    running: list[int] = []
+    served: list[int] = []
+
+    async def turn(i: int) -> None:
+        async with store.lock(SENDER, lock_lifetime=lifetime) as lock:
+            running.append(i)
+            assert len(running) == 1, "two turns of one conversation at once"
+            served.append(lock.now_serving)
+            # Another replica expiring tickets meanwhile must not drop a live one.
+            store.update_lock(SENDER)
+            await asyncio.sleep(turn_seconds)
+            store.update_lock(SENDER)
+            assert store.get_lock(SENDER) is not None and store.get_lock(SENDER).now_serving == served[-1]
+            running.remove(i)
+
+    async def burst() -> None:
+        await asyncio.gather(*(turn(i) for i in range(5)))
+
+    asyncio.run(asyncio.wait_for(burst(), 30))
+    assert served == sorted(served) and len(served) == 5
+    assert store.get_lock(SENDER) is None
+
+
+def test_a_ticket_whose_owner_stopped_renewing_expires(redis_url):
+    store = AtomicRedisLockStore(url=redis_url)
+    ticket = store.issue_ticket(SENDER, 0.2)
+    assert store.renew(SENDER, ticket, 0.2)
+    time.sleep(0.4)
+    store.update_lock(SENDER)
+    assert not store.renew(SENDER, ticket, 0.2) and store.get_lock(SENDER) is None
 
 
 def test_the_store_endpoints_yml_names_follows_redis_url(monkeypatch, redis_url):
