@@ -9,12 +9,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.turn import Turn, TurnAction
 from bot.creditor import get_creditor
+from bot.messages import render
 from bot.dialogue import records
 from bot.dialogue.views import balance_view, debtor_payment_context, payment_context
 from bot.dialogue.choices import is_non_answer, typed_offer
 from bot.dialogue.confusion import next_reply
 from bot.dialogue import extract
-from bot.dialogue.turn_events import last_action_before_message, user_turns
+from bot.dialogue.turn_events import last_action_before_message, last_bot_text, nps_asked_in_session, user_turns
 from bot.parsing.invoice_numbers import find_invoice_candidates
 from bot.dialogue.vulnerability import has_vulnerability_cue
 
@@ -53,13 +54,18 @@ class Thank(SimpleAction):
 
 
 class Affirm(SimpleAction):
-    """"Yes"/"no" outside any journey: ask what else; a "no" to that question ends the chat."""
+    """"Yes"/"no" outside any journey: ask what else; a "no" to that question ends the chat
+    (with the NPS question once the debtor was verified: every conversation about a debt ends with it)."""
 
     action_name = "action_affirm"
 
     async def speak(self, turn: Turn) -> None:
         if turn.intent == "deny" and last_action_before_message(turn.tracker.events) in ASKED_ANYTHING_ELSE:
-            turn.say("goodbye")  # "no, that's all" after "anything else?": asking again would loop
+            # "no, that's all" after "anything else?": asking again would loop.
+            if turn.verified and not nps_asked_in_session(turn.tracker.events):
+                turn.events.append(FollowupAction("nps_form"))
+            else:
+                turn.say("goodbye")
         else:
             turn.say("anything_else")
 
@@ -176,6 +182,10 @@ async def answer_offer(turn: Turn, choice: str) -> None:
                       conversation_id=turn.conversation_id, today=turn.today)
         turn.say("callback_booked")
         turn.set(outcome="callback_requested")
+    elif last_bot_text(turn.tracker.events) == render("anything_else", turn.lang):
+        # Stray data (an amount, a date) right after "anything else?": asking it again would
+        # repeat the same line; say it was not understood and offer a person instead.
+        turn.say("fallback", agent_word=turn.agent_word, buttons=[turn.button("btn_agent", "/request_human")])
     else:
         turn.say("anything_else")
 

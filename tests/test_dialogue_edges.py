@@ -191,3 +191,21 @@ def test_a_typed_button_title_is_found_in_either_language():
     assert typed_button("other figures", keys) == "btn_other_figures"
     assert typed_button("Confermo il piano", keys) == "btn_confirm_plan"
     assert typed_button("altre cifre per favore, più basse", keys) is None
+
+
+def test_the_nps_question_counts_as_asked_only_in_the_current_session():
+    from bot.dialogue.turn_events import nps_asked_in_session
+
+    asked = [{"event": "user", "text": "no"}, {"event": "action", "name": "nps_form"}]
+    assert nps_asked_in_session(asked)
+    assert not nps_asked_in_session([{"event": "action", "name": "action_affirm"}])
+    assert not nps_asked_in_session(asked + [{"event": "session_started"}, {"event": "user", "text": "ciao"}])
+
+
+def test_the_last_bot_text_is_the_one_before_the_latest_message():
+    from bot.dialogue.turn_events import last_bot_text
+
+    events = [{"event": "bot", "text": "Posso aiutarLa?"}, {"event": "user", "text": "100"},
+              {"event": "bot", "text": "this turn's own reply"}]
+    assert last_bot_text(events) == "Posso aiutarLa?"
+    assert last_bot_text([{"event": "user", "text": "ciao"}]) is None

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Sequence
 import dateparser
 from dateparser.search import search_dates
 
+from bot.parsing.past_dates import relative_past_date
 from bot.parsing import (
     find_invalid_tax_code, find_invoice_candidates, find_tax_code, normalise_tax_code, parse_date, parse_money, parse_nps_score, parse_number,
 )
@@ -147,6 +148,9 @@ def pick_past_date(text: str, lang: str, today: date) -> date | None:
     low = text.lower()
     if any(w in low for w in ("oggi", "today", "stamattina", "this morning")):
         return today
+    relative = relative_past_date(text, today)
+    if relative is not None:
+        return relative
     settings: dict[str, Any] = {"PREFER_DATES_FROM": "past", "RELATIVE_BASE": _midnight(today),
                                 "DATE_ORDER": "DMY", "RETURN_AS_TIMEZONE_AWARE": False}
     found = dateparser.parse(text, languages=[lang, "it", "en"], settings=settings)

@@ -33,3 +33,19 @@ def last_action_before_message(events: Sequence[Event]) -> str | None:
         if event.get("event") == "user":
             return None
     return None
+
+
+def nps_asked_in_session(events: Sequence[Event]) -> bool:
+    """Whether the NPS question already ran in the current session (it is asked once)."""
+    starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
+    current = events[starts[-1]:] if starts else events
+    return any(e.get("event") == "action" and e.get("name") == "nps_form" for e in current)
+
+
+def last_bot_text(events: Sequence[Event]) -> str | None:
+    """The text of the assistant's last message before the debtor's latest one."""
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    for event in reversed(events[:users[-1]] if users else events):
+        if event.get("event") == "bot":
+            return str(event.get("text") or "")
+    return None

@@ -76,7 +76,7 @@ def parse_date(text: str, lang: str | None, today: date) -> date | None:
     """The date ``text`` names, on or after ``today`` (and within two years), else None."""
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_LEN:
         return None
-    low = _fold(text)
+    low = fold(text)
     for reader in _READERS:
         found = reader(low, lang, today)
         if found is not None:
@@ -84,7 +84,7 @@ def parse_date(text: str, lang: str | None, today: date) -> date | None:
     return None
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower case without accents ("venerdì" -> "venerdi"), single spaces, typographic quotes plain."""
     decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))

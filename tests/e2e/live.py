@@ -133,3 +133,16 @@ def running_servers(extra_env: dict[str, str], tmp: Path, model: Path = MODEL) -
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def put_under_check(db, invoice_number: str) -> None:
+    """Every invoice with this number under a payment check (as an "I already paid" claim leaves it)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from bot.ledger.models import Invoice
+
+    with Session(db) as s:
+        for invoice in s.execute(select(Invoice).where(Invoice.invoice_number == invoice_number)).scalars():
+            invoice.collection_hold = "reconciliation"
+        s.commit()

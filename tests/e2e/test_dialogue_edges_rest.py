@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.ledger.models import Dispute, FollowUpTask, Invoice
 from bot.settings import ROOT
+from tests.e2e.live import put_under_check
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 IT_DAYS = ("lun", "mar", "mer", "gio", "ven", "sab", "dom")
@@ -129,10 +130,7 @@ def test_hardship_offer_answered_with_the_invoice_number_goes_on_to_verification
 
 
 def test_a_plan_request_when_everything_open_is_under_check_asks_no_amount(live_servers, db):
-    with Session(db) as s:  # e.g. an "I already paid" check on Sean's only invoice
-        invoice = s.execute(select(Invoice).where(Invoice.invoice_number == "INV-88655")).scalars().one()
-        invoice.collection_hold = "reconciliation"
-        s.commit()
+    put_under_check(db, "INV-88655")  # e.g. an "I already paid" check on Sean's only invoice
     say = lambda m: live_servers.rest("plan-held-1", m)  # noqa: E731
     say("I'd like to pay in instalments")
     say("INV-88655")

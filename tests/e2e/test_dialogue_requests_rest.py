@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.ledger.models import Invoice, PromiseToPay
+from tests.e2e.live import put_under_check
 
 CREDS_IT = "fattura FT-2026/00611 codice fiscale MRTCHR95P70A944A"
 CREDS_EN = "invoice INV-88655, tax code BRNSNE75H17Z116V"
@@ -63,11 +64,16 @@ def test_a_plan_option_title_typed_chooses_that_option(live_servers):
 
 
 
-def test_no_to_how_can_i_help_after_the_credentials_says_goodbye(live_servers):
+def test_no_to_how_can_i_help_after_the_credentials_asks_the_nps_question_once(live_servers):
     verified = texts(live_servers.rest("end-after-verify", "FT-2026/00733 09315740721"))
     assert "Studio Tecnico Greco" in verified
     closing = texts(live_servers.rest("end-after-verify", "no"))
-    assert "buona giornata" in closing and "qualcos'altro" not in closing
+    assert NPS_IT in closing and "qualcos'altro" not in closing
+    live_servers.rest("end-after-verify", "8")
+    live_servers.rest("end-after-verify", "tutto chiaro")
+    live_servers.rest("end-after-verify", "niente")
+    assert NPS_IT not in texts(live_servers.rest("end-after-verify", "no"))  # asked once per session
+
 
 
 def test_a_typed_dispute_reason_title_asks_for_the_details_like_the_button(live_servers):
@@ -108,10 +114,7 @@ def test_that_s_all_at_the_promise_amount_records_no_promise(live_servers, db):
 
 # Last in the file: they put every open invoice of Giuseppe Esposito under a payment check.
 def test_with_everything_under_check_a_promise_or_a_hardship_plan_ends_with_a_reason(live_servers, db):
-    with Session(db) as s:
-        for invoice in s.execute(select(Invoice).where(Invoice.invoice_number == "FT-2025/02291")).scalars():
-            invoice.collection_hold = "reconciliation"
-        s.commit()
+    put_under_check(db, "FT-2025/02291")
     promise = lambda m: live_servers.rest("held-promise", m)  # noqa: E731
     promise("pago entro fine mese")
     promise("FT-2025/02291")
