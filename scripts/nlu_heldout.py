@@ -29,6 +29,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from heldout_readers import read_by_dialogue  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = sorted((ROOT / "tests" / "nlu").glob("heldout_*.yml"))
 SAFETY = ("payment_difficulty", "dispute", "request_human", "opt_out", "already_paid", "complain")
@@ -130,11 +135,18 @@ def report(results: list[Result]) -> str:
             cells.append(f"{_ratio(hits, support)} / {_ratio(hits, claimed)} ({support})")
         lines.append(f"| {intent} | " + " | ".join(cells) + " |")
     by_entity: dict[str, list[bool]] = defaultdict(list)
+    by_reader: dict[str, list[bool]] = defaultdict(list)
     for r in results:
         for w in r.case.entities:
             by_entity[w[0]].append(_found(w, r.entities))
-    lines += ["", "Entity recall over both files:", "", "| entity | recall | annotated |", "|---|---|---|"]
-    lines += [f"| {name} | {_ratio(sum(v), len(v))} | {len(v)} |" for name, v in sorted(by_entity.items())]
+            read = read_by_dialogue(w[0], r.case.text, w[1], w[2], r.case.lang)
+            if read is not None:
+                by_reader[w[0]].append(read)
+    lines += ["", "Entity recall over both files (model), and the share of values the dialogue's readers",
+              "(bot/dialogue/extract.py) get from the whole message:", "",
+              "| entity | model recall | read by the dialogue | annotated |", "|---|---|---|---|"]
+    lines += [f"| {name} | {_ratio(sum(v), len(v))} | {_ratio(sum(by_reader[name]), len(by_reader[name]))} | {len(v)} |"
+              for name, v in sorted(by_entity.items())]
     return "\n".join(lines) + "\n"
 
 

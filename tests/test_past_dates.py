@@ -18,6 +18,8 @@ MONDAY = date(2026, 12, 7)
     ("la settimana passata", date(2026, 11, 30)),
     ("I paid last week", date(2026, 11, 30)),
     ("ieri sera col bonifico", date(2026, 12, 6)),
+    ("ho pagato ieri pomeriggio, non capisco il messaggio di oggi", date(2026, 12, 6)),
+    ("ho pagato stamani", MONDAY),
     ("l'altro ieri", date(2026, 12, 5)),
     ("avantieri", date(2026, 12, 5)),
     ("the day before yesterday", date(2026, 12, 5)),

@@ -146,11 +146,12 @@ def pick_past_date(text: str, lang: str, today: date) -> date | None:
     if not text or len(text) > 300:
         return None
     low = text.lower()
-    if any(w in low for w in ("oggi", "today", "stamattina", "this morning")):
-        return today
+    # "ho pagato ieri … il messaggio di oggi": the named day wins over a mention of today.
     relative = relative_past_date(text, today)
     if relative is not None:
         return relative
+    if any(w in low for w in ("oggi", "today", "stamattina", "stamani", "this morning")):
+        return today
     settings: dict[str, Any] = {"PREFER_DATES_FROM": "past", "RELATIVE_BASE": _midnight(today),
                                 "DATE_ORDER": "DMY", "RETURN_AS_TIMEZONE_AWARE": False}
     found = dateparser.parse(text, languages=[lang, "it", "en"], settings=settings)
