@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.ledger.models import Conversation, TranscriptMessage
@@ -27,7 +28,16 @@ def upsert_conversation(
     conv = session.get(Conversation, conversation_id)
     if conv is None:
         conv = Conversation(conversation_id=conversation_id, channel=channel, address=address)
-        session.add(conv)
+        try:
+            # A debtor's first messages may reach two replicas at once: the one that loses the
+            # insert uses the row the other wrote, instead of failing the whole message.
+            with session.begin_nested():
+                session.add(conv)
+                session.flush()
+        except IntegrityError:
+            conv = session.get(Conversation, conversation_id, populate_existing=True)
+            if conv is None:
+                raise
     if address and not conv.address:
         conv.address = address
     if language:

@@ -160,15 +160,25 @@ def test_sigkill_of_a_replica_mid_conversation_loses_and_doubles_nothing(cluster
     cluster.http.close()  # no idle connection of ours to a replica: only nginx's in-flight one counts
     cluster.http = httpx.Client(timeout=180)
     result: dict = {}
-    worker = threading.Thread(target=lambda: result.update(r=answered_with_retry(cluster, sender, lines[2])))
-    worker.start()
+    # The action servers are frozen while the turn runs, so it is certainly in flight (waiting on
+    # its form's validation) when the replica serving it is found and killed; a fast machine
+    # otherwise finishes the turn before it can be seen.
+    actions = ("action-1", "action-2")
+    for name in actions:
+        cluster.kill(name, signal.SIGSTOP)
     victim = None
-    deadline = time.monotonic() + 30
-    while victim is None and worker.is_alive() and time.monotonic() < deadline:
-        victim = _replica_serving(cluster)
-        time.sleep(0.02)
-    if victim is not None:
-        cluster.kill(f"rasa-{victim + 1}", signal.SIGKILL)
+    try:
+        worker = threading.Thread(target=lambda: result.update(r=answered_with_retry(cluster, sender, lines[2])))
+        worker.start()
+        deadline = time.monotonic() + 60
+        while victim is None and worker.is_alive() and time.monotonic() < deadline:
+            victim = _replica_serving(cluster)
+            time.sleep(0.02)
+        if victim is not None:
+            cluster.kill(f"rasa-{victim + 1}", signal.SIGKILL)
+    finally:
+        for name in actions:
+            cluster.kill(name, signal.SIGCONT)
     worker.join(300)
     assert victim is not None, "the turn finished before a replica could be killed"
     assert texts(result["r"]), "the retried turn was answered"
