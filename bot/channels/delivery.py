@@ -50,7 +50,8 @@ def _now() -> datetime:
     return datetime.utcnow()
 
 
-def _reply_json(reply: Reply) -> str:
+def reply_json(reply: Reply) -> str:
+    """The outbox's payload format (read back with ``reply_from_message``)."""
     return json.dumps({"text": reply.text, "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons]},
                       ensure_ascii=False)
 
@@ -66,7 +67,7 @@ def _insert(channel: str, conversation_id: str, payload: str, transcript_id: int
 
 async def enqueue(channel: str, conversation_id: str, reply: Reply, transcript_id: int | None = None) -> int:
     """Queue a reply (already in the transcript) for delivery; returns the outbox row id."""
-    row_id = await asyncio.to_thread(_insert, channel, conversation_id, _reply_json(reply), transcript_id)
+    row_id = await asyncio.to_thread(_insert, channel, conversation_id, reply_json(reply), transcript_id)
     ensure_pump().wake()
     return row_id
 
@@ -74,7 +75,7 @@ async def enqueue(channel: str, conversation_id: str, reply: Reply, transcript_i
 async def hold(channel: str, conversation_id: str, reply: Reply) -> int:
     """Keep a reply until ``release`` (WhatsApp: written outside the 24-hour window, it goes
     out when the debtor answers). Held in the database, so any replica can release it."""
-    return await asyncio.to_thread(_insert, channel, conversation_id, _reply_json(reply), None, HELD)
+    return await asyncio.to_thread(_insert, channel, conversation_id, reply_json(reply), None, HELD)
 
 
 def _release(conversation_id: str) -> int:

@@ -2,8 +2,9 @@
 
 ``ChannelOutput`` records every bot reply in the transcript, then delivers it through the
 channel (provider channels queue it in the reply outbox, ``delivery``, so no network call
-happens while the conversation is held). ``push_to_conversation`` (agent replies, reminders) finds the conversation's
-channel and address and delivers there; it records nothing itself (the caller does).
+happens while the conversation is held). ``push_to_conversation`` finds the conversation's
+channel and address and sends there now, recording nothing itself (the caller does); the
+console's messages use the queued variant in ``pushes`` instead, which records and queues.
 """
 from __future__ import annotations
 
@@ -142,11 +143,13 @@ class _PushModule(Protocol):
     def output_for(self, conversation_id: str) -> OutputChannel: ...
 
 
-def _module(channel: str) -> _PushModule:
+def push_module(channel: str) -> _PushModule:
+    """The module that pushes to ``channel`` (its ``push`` and ``output_for``); rest for an unknown one."""
     return importlib.import_module(PUSH_MODULES.get(channel, "bot.channels.rest"))
 
 
-def _load_target(conversation_id: str) -> PushTarget:
+def load_target(conversation_id: str) -> PushTarget:
+    """Where a push to ``conversation_id`` goes: channel, address, last inbound time, opt-out (reads the database)."""
     with session_scope() as session:
         conv = session.get(Conversation, conversation_id)
         channel = conv.channel if conv else channel_of(conversation_id)
@@ -170,13 +173,13 @@ async def push_to_conversation(conversation_id: str, text: str, buttons: Optiona
     Raises ``DeliveryError`` when it cannot be delivered (opted out, channel not
     configured, WhatsApp window closed without a template, provider down after retries).
     """
-    target = await asyncio.to_thread(_load_target, conversation_id)
+    target = await asyncio.to_thread(load_target, conversation_id)
     if target.opted_out and target.channel != "webchat":
         raise DeliveryError(f"the debtor opted out of {target.channel}")
     reply = reply_from_message({"text": text, "buttons": buttons or []})
-    await _module(target.channel).push(target, reply)
+    await push_module(target.channel).push(target, reply)
 
 
 def output_channel_for(conversation_id: str) -> OutputChannel:
     """An OutputChannel speaking into ``conversation_id``; its replies are recorded too."""
-    return _module(channel_of(conversation_id)).output_for(conversation_id)
+    return push_module(channel_of(conversation_id)).output_for(conversation_id)

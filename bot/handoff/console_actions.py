@@ -89,17 +89,26 @@ async def transfer(request: Request, handoff_id: int) -> ActionResult:
 
 
 async def reply(request: Request, handoff_id: int) -> ActionResult:
-    """Deliver the agent's text to the debtor under their name, then record it; an undelivered one is not (502)."""
+    """Queue the agent's text for the debtor under their name, recorded once with it; returns at once.
+
+    One that can never be delivered (opted out, channel off, WhatsApp window closed without a
+    template) is not recorded (502); a provider that is down only delays it (the reply outbox retries)."""
     info = request.ctx.agent_info
     conversation_id, lang = await _db(views.reply_target, handoff_id, info.username, form(request, "text"))
     text = service.check_text(form(request, "text"))
+
+    def record(session: Any) -> int:
+        return views.record_reply(handoff_id, info.username, text, session)
+
     try:
-        await relay.push(conversation_id, texts.render("agent_message", lang, agent_name=info.display_name, text=text),
-                         None, metadata={"agent_name": info.display_name})
+        message_id = await relay.send(
+            conversation_id, texts.render("agent_message", lang, agent_name=info.display_name, text=text), None,
+            record, metadata={"agent_name": info.display_name})
+    except HandoffError:
+        raise  # no longer this agent's (released, transferred meanwhile): nothing was written
     except Exception as exc:  # noqa: BLE001 - any channel failure: tell the agent, record nothing
         log.error("agent reply not delivered handoff=%s error=%s", handoff_id, type(exc).__name__)
         raise DeliveryFailed("delivery") from exc
-    message_id = await _db(views.record_reply, handoff_id, info.username, text)
     return ActionResult("sent", conversation_id, data={"message_id": message_id})
 
 

@@ -1,8 +1,9 @@
 """Telling the debtor, on their own channel, who joined and when the person left.
 
-Each notice is delivered through ``bot.handoff.relay`` and written to the transcript (the web
-chat widget reads its history from there). Agent messages and notices carry the agent's
-display name in the reply metadata (``metadata.agent_name``) for channels that show it.
+Each notice is queued through ``bot.handoff.relay`` together with its transcript row (the web
+chat widget reads its history from there); a provider that is down only delays it. Agent
+messages and notices carry the agent's display name in the reply metadata (``metadata.agent_name``)
+for channels that show it.
 A notice that cannot be delivered is logged and never undoes the assignment or the close.
 """
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.conversations import record_message
 from bot.handoff import relay, texts
 from bot.ledger.db import session_scope
 from bot.ledger.models import Conversation, Handoff
@@ -28,22 +28,18 @@ def language_of(handoff_id: int) -> tuple[str, str]:
         return handoff.conversation_id, (conv.language if conv else None) or handoff.language or "it"
 
 
-def _record(conversation_id: str, text: str) -> None:
-    with session_scope() as session:
-        record_message(session, conversation_id, "bot", text)
-
-
 async def tell(handoff_id: int, key: str, agent_name: str) -> bool:
-    """Send notice ``key`` (``agent_joined``, ``agent_closed``); False when it was not delivered."""
+    """Queue notice ``key`` (``agent_joined``, ``agent_closed``) with its transcript row; False when it can
+    never be delivered (then nothing is recorded)."""
     conversation_id, lang = await asyncio.to_thread(language_of, handoff_id)
     if not conversation_id:
         return False
     text = texts.render(key, lang, agent_name=agent_name)
     try:
-        await relay.push(conversation_id, text, None, metadata={"agent_name": agent_name})
+        await relay.send(conversation_id, text, None, relay.bot_message(conversation_id, text),
+                         metadata={"agent_name": agent_name})
     except Exception as exc:  # noqa: BLE001 - any channel failure: the state change stands
         log.error("debtor notice not delivered handoff=%s notice=%s error=%s", handoff_id, key,
                   type(exc).__name__)
         return False
-    await asyncio.to_thread(_record, conversation_id, text)
     return True

@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.conversations import record_message
 from bot.handoff import events, relay, texts
 from bot.handoff.service import sweep_sla
 from bot.ledger.db import session_scope
@@ -43,10 +42,9 @@ def apology(lang: str) -> tuple[str, list[dict]]:
     return texts.render("handoff_sla_apology", lang), buttons
 
 
-def _record(conversation_id: str, text: str, buttons: list[dict]) -> None:
+def _transcript_line(text: str, buttons: list[dict]) -> str:
     titles = " | ".join(b["title"] for b in buttons)
-    with session_scope() as session:
-        record_message(session, conversation_id, "bot", f"{text}\n[{titles}]" if titles else text)
+    return f"{text}\n[{titles}]" if titles else text
 
 
 def requeue_due(now: datetime) -> int:
@@ -65,8 +63,9 @@ async def sweep_once(now: datetime | None = None) -> list[Expired]:
     for item in expired:
         try:
             text, buttons = apology(item.language)
-            await relay.push(item.conversation_id, text, buttons)
-            await asyncio.to_thread(_record, item.conversation_id, text, buttons)
+            # Queued with its transcript row: a provider that is down does not stall the sweep.
+            await relay.send(item.conversation_id, text, buttons,
+                             relay.bot_message(item.conversation_id, _transcript_line(text, buttons)))
         except Exception as exc:  # noqa: BLE001 - any channel error; the others still get theirs
             # Already un-paused: the debtor's next message reaches the bot even if this failed.
             log.error("SLA apology not delivered handoff=%s error=%s", item.handoff_id, exc)

@@ -143,12 +143,15 @@ def reply_target(handoff_id: int, agent_username: str, text: str) -> tuple[str, 
         return handoff.conversation_id, (conv.language if conv else None) or handoff.language or "it"
 
 
-def record_reply(handoff_id: int, agent_username: str, text: str) -> int:
-    """Record an agent reply already delivered to the debtor; the new transcript message's id."""
-    with session_scope() as session:
-        message = service.reply(session, handoff_id, agent_username, text)
-        session.flush()
-        return int(message.id)
+def record_reply(handoff_id: int, agent_username: str, text: str, session: Optional[Any] = None) -> int:
+    """Record an agent reply (with its audit entry); the new transcript message's id. In ``session`` when
+    given (not committed: the reply outbox queues the message in the same transaction), else in its own."""
+    if session is None:
+        with session_scope() as own:
+            return record_reply(handoff_id, agent_username, text, own)
+    message = service.reply(session, handoff_id, agent_username, text)
+    session.flush()
+    return int(message.id)
 
 
 def note(handoff_id: int, agent_username: str, text: str, supervisor: bool = False) -> str:

@@ -1,5 +1,6 @@
 """Real servers, trained model: REST and (fake) Telegram conversations escalate, an agent answers
-from the console, the reply reaches the fake Telegram API, the pause holds, then hands back."""
+from the console, the reply reaches the fake Telegram API, the pause holds, then hands back.
+The agent's replies go through the reply outbox: a Telegram outage delays them, never fails them."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -14,6 +15,9 @@ from tests.e2e.console_support import (
 CHAT = 5550001
 TG_ID = f"tg:{CHAT}"
 REST_ID = "e2e-console-rest"
+OUTAGE_CHAT, DOWN_CHAT = 5550002, 5550003
+MAX_ATTEMPTS = 3  # the outbox gives up after this many tries (a short outage test)
+UNAVAILABLE = {"ok": False, "error_code": 503, "description": "Service Unavailable"}
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +29,7 @@ def fake_telegram() -> Iterator[ThreadedTelegram]:
 
 @pytest.fixture(scope="module")
 def live_env(fake_telegram, tmp_path_factory) -> dict[str, str]:
-    return {**telegram_env(fake_telegram.url),
+    return {**telegram_env(fake_telegram.url), "DELIVERY_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
             "CREDITOR_FILE": always_open_creditor(tmp_path_factory.mktemp("creditor"))}
 
 
@@ -51,19 +55,26 @@ def test_rest_conversation_escalates_and_the_pause_holds(live_servers, db):
     assert ("debtor", "/restart") in db.transcript(REST_ID)  # still recorded for the agent
 
 
-def test_telegram_conversation_escalates_agent_replies_and_hands_back(live_servers, db, agent, fake_telegram):
-    assert send_telegram(live_servers.rasa_url, CHAT, "ciao").status_code == 200
-    eventually(lambda: fake_telegram.texts(CHAT), what="the welcome on Telegram")
-    assert send_telegram(live_servers.rasa_url, CHAT, "voglio parlare con un operatore").status_code == 200
-    handoff = eventually(lambda: db.handoff(TG_ID), what="the Telegram handoff")
-    eventually(lambda: db.paused(TG_ID), what="the pause")
+def taken_on_telegram(live_servers, db, agent, fake_telegram, chat: int):
+    """A Telegram debtor asks for a person and Giulia takes the conversation; its handoff."""
+    conversation_id = f"tg:{chat}"
+    assert send_telegram(live_servers.rasa_url, chat, "ciao").status_code == 200
+    eventually(lambda: fake_telegram.texts(chat), what="the welcome on Telegram")
+    assert send_telegram(live_servers.rasa_url, chat, "voglio parlare con un operatore").status_code == 200
+    handoff = eventually(lambda: db.handoff(conversation_id), what="the Telegram handoff")
+    eventually(lambda: db.paused(conversation_id), what="the pause")
     queue = agent.get("/queue.json").json()["items"]
-    assert TG_ID in [i["conversation_id"] for i in queue]
+    assert conversation_id in [i["conversation_id"] for i in queue]
 
     assert console_post(agent, f"/h/{handoff.id}/take").json()["ok"]
     # The debtor is told who joined, on their own channel.
-    eventually(lambda: any("Giulia, del nostro team, ha preso in carico" in t for t in fake_telegram.texts(CHAT)),
+    eventually(lambda: any("Giulia, del nostro team, ha preso in carico" in t for t in fake_telegram.texts(chat)),
                what="the joined notice on Telegram")
+    return handoff
+
+
+def test_telegram_conversation_escalates_agent_replies_and_hands_back(live_servers, db, agent, fake_telegram):
+    handoff = taken_on_telegram(live_servers, db, agent, fake_telegram, CHAT)
     sent_before = len(fake_telegram.texts(CHAT))
     answer = console_post(agent, f"/h/{handoff.id}/reply", {"text": "Buongiorno, sono Giulia del servizio crediti."})
     assert answer.json()["ok"], answer.text
@@ -109,3 +120,59 @@ def test_console_in_the_rasa_server_sends_security_headers_and_checks_cursors(li
     assert bad.status_code == 400 and bad.json()["code"] == "bad_after"
     page = agent.get("/queue", params={"err": "<script>alert(1)</script>"})
     assert page.status_code == 200 and "alert(1)" not in page.text
+
+
+def outbox_row(db: Db, transcript_id: int) -> tuple[str, int] | None:
+    """(status, attempts) of the outbox row carrying this transcript message."""
+    from sqlalchemy import select
+
+    from bot.channels.models import OutboundDelivery
+    from bot.ledger.db import session_factory
+
+    with session_factory(db.engine)() as session:
+        row = session.execute(select(OutboundDelivery).where(OutboundDelivery.transcript_id == transcript_id)
+                              ).scalar_one_or_none()
+        return None if row is None else (row.status, row.attempts)
+
+
+def failed_sends(fake_telegram: ThreadedTelegram, chat: int) -> int:
+    return sum(int(p["chat_id"]) == chat for p in fake_telegram.fake.sent("sendMessage:failed"))
+
+
+def test_agent_reply_outlasts_a_telegram_outage_and_arrives_once(live_servers, db, agent, fake_telegram):
+    handoff = taken_on_telegram(live_servers, db, agent, fake_telegram, OUTAGE_CHAT)
+    sent_before = len(fake_telegram.texts(OUTAGE_CHAT))
+    fake_telegram.fake.fail_next("sendMessage", 503, UNAVAILABLE, times=MAX_ATTEMPTS - 1)
+    text = "Le rispondo appena il servizio torna disponibile."
+    answer = console_post(agent, f"/h/{handoff.id}/reply", {"text": text})
+    # Accepted at once: the outage is the outbox's problem, not the agent's.
+    assert answer.status_code == 200 and answer.json()["ok"] and answer.json()["message_id"], answer.text
+    eventually(lambda: any(text in t for t in fake_telegram.texts(OUTAGE_CHAT)[sent_before:]),
+               what="the agent's reply once Telegram is back")
+    assert failed_sends(fake_telegram, OUTAGE_CHAT) == MAX_ATTEMPTS - 1
+    assert sum(text in t for t in fake_telegram.texts(OUTAGE_CHAT)) == 1
+    assert db.transcript(f"tg:{OUTAGE_CHAT}").count(("agent", text)) == 1
+    messages = agent.get(f"/h/{handoff.id}/messages.json?after=0").json()["messages"]
+    assert [m["id"] for m in messages if m["text"] == text] == [answer.json()["message_id"]]
+    assert not any("delivery failed" in m["text"] for m in messages)
+    # Sent by the outbox pump on its last try, not by the agent's request.
+    eventually(lambda: outbox_row(db, answer.json()["message_id"]) == ("sent", MAX_ATTEMPTS),
+               what="the outbox row sent on its last try")
+
+
+def test_agent_reply_given_up_after_the_last_attempt_is_shown_in_the_transcript(
+        live_servers, db, agent, fake_telegram):
+    handoff = taken_on_telegram(live_servers, db, agent, fake_telegram, DOWN_CHAT)
+    sent_before = len(fake_telegram.texts(DOWN_CHAT))
+    fake_telegram.fake.fail_next("sendMessage", 503, UNAVAILABLE, times=MAX_ATTEMPTS)
+    text = "Questo messaggio non arriverà."
+    answer = console_post(agent, f"/h/{handoff.id}/reply", {"text": text})
+    assert answer.status_code == 200 and answer.json()["ok"], answer.text
+    note = eventually(lambda: [m for s, m in db.transcript(f"tg:{DOWN_CHAT}") if s == "system"
+                               and m.startswith("delivery failed (telegram)")], what="the delivery failure note")
+    assert len(note) == 1
+    messages = agent.get(f"/h/{handoff.id}/messages.json?after=0").json()["messages"]
+    assert [m["text"] for m in messages][-2:] == [text, note[0]]  # the agent sees it under the message
+    assert failed_sends(fake_telegram, DOWN_CHAT) == MAX_ATTEMPTS
+    assert outbox_row(db, answer.json()["message_id"]) == ("dead", MAX_ATTEMPTS)
+    assert fake_telegram.texts(DOWN_CHAT)[sent_before:] == []
