@@ -35,6 +35,15 @@ SimpleAction = TurnAction
 ASKED_ANYTHING_ELSE = frozenset({"action_affirm", "action_inform", "action_verify_credentials"})
 
 
+def asked_anything_else(turn: Turn) -> bool:
+    """Whether the assistant's last words were "anything else?" / "how can I help?" (any action
+    can end with them: the fallback that verified credentials it found in the text, too)."""
+    if last_action_before_message(turn.tracker.events) in ASKED_ANYTHING_ELSE:
+        return True
+    return last_bot_text(turn.tracker.events) in {render(key, turn.lang) for key in ("anything_else",
+                                                                                      "verified_how_can_help")}
+
+
 class Greet(SimpleAction):
     action_name = "action_greet"
 
@@ -60,7 +69,7 @@ class Affirm(SimpleAction):
     action_name = "action_affirm"
 
     async def speak(self, turn: Turn) -> None:
-        if turn.intent == "deny" and last_action_before_message(turn.tracker.events) in ASKED_ANYTHING_ELSE:
+        if turn.intent == "deny" and asked_anything_else(turn):
             # "no, that's all" after "anything else?": asking again would loop.
             if turn.verified and not nps_asked_in_session(turn.tracker.events):
                 turn.events.append(FollowupAction("nps_form"))

@@ -76,6 +76,11 @@ def test_no_to_how_can_i_help_after_the_credentials_asks_the_nps_question_once(l
 
 
 
+def test_no_after_credentials_found_in_a_message_not_understood_asks_the_nps_question(live_servers):
+    assert "Chiara Moretti" in texts(live_servers.rest("fb-creds-no", "ho già pagtao FT-2026/00611 MRTCHR95P70A944A"))
+    assert NPS_IT in texts(live_servers.rest("fb-creds-no", "no grazie"))
+
+
 def test_a_typed_dispute_reason_title_asks_for_the_details_like_the_button(live_servers):
     for message in ("I want to dispute this invoice", "INV-2026-0042 05628100587"):
         live_servers.rest("rq-typed-reason", message)

@@ -23,11 +23,10 @@ from tests.explorer.invariants import BUTTON_INVARIANT, INVARIANTS
 pytestmark = pytest.mark.e2e
 
 KNOWN = {
-    "ends_with_nps": "a request the NLU does not read (typos such as 'pagehro', 'ho pgaato') before or after the "
-                     "credentials is answered with 'anything else?', and the closing 'no' then says goodbye "
-                     "without the NPS question",
-    "no_triple_repeat": "'anything else?' repeated when an amount is sent after 'nothing to spread over "
-                        "instalments' (every invoice under check)",
+    "ends_with_nps": "rare (1 in 1,000 before the last fix): a request the NLU does not read, followed by 'no' "
+                     "to a question that is not 'anything else?'",
+    "no_triple_repeat": "not seen in 1,000 since stray data after 'anything else?' is answered as not understood; "
+                        "kept known until more seeds confirm it",
     "one_question_per_turn": "rare: an amount not understood inside a form while another conversation puts the "
                              "same debtor's invoices under check",
     BUTTON_INVARIANT: "rare: a button title typed that the intent classifier routes to 'not understood' before "
