@@ -167,16 +167,58 @@ def load_target(conversation_id: str) -> PushTarget:
                           last_inbound_at=conv.last_inbound_at if conv else None, opted_out=opted_out)
 
 
-async def push_to_conversation(conversation_id: str, text: str, buttons: Optional[list[dict]] = None) -> None:
-    """Deliver ``text`` (and buttons) on the conversation's own channel.
+QUEUED_CHANNELS = ("telegram", "whatsapp", "sms")  # provider channels: their pushes go through the outbox
 
-    Raises ``DeliveryError`` when it cannot be delivered (opted out, channel not
-    configured, WhatsApp window closed without a template, provider down after retries).
-    """
-    target = await asyncio.to_thread(load_target, conversation_id)
+
+def _configured(channel: str) -> bool:
+    from bot.channels import telegram, twilio_channels  # they import this module
+
+    return telegram.configured() if channel == "telegram" else twilio_channels.configured(channel)
+
+
+def window_closed(target: PushTarget) -> bool:
+    """Whether WhatsApp refuses free text to this conversation now (the debtor has not written for 24 hours)."""
+    from bot.channels import twilio_channels
+
+    return target.channel == "whatsapp" and not twilio_channels.window_open(target.last_inbound_at)
+
+
+def check_deliverable(target: PushTarget) -> None:
+    """Raise ``DeliveryError`` for what no retry can fix: an opted-out debtor, a provider channel
+    that is not configured, no address, a closed WhatsApp window without a ``reengage`` template.
+    Every push (now or queued) asks this first, so nothing is written or sent for such a message."""
+    from bot.channels import twilio_api
+
     if target.opted_out and target.channel != "webchat":
         raise DeliveryError(f"the debtor opted out of {target.channel}")
+    if target.channel not in QUEUED_CHANNELS:
+        return
+    if not _configured(target.channel):
+        raise DeliveryError(f"{target.channel} is not configured")
+    if not target.address:
+        raise DeliveryError(f"no {'telegram chat' if target.channel == 'telegram' else 'phone number'} "
+                            "for this conversation")
+    if window_closed(target) and not twilio_api.whatsapp_templates().get("reengage"):
+        raise DeliveryError("outside the WhatsApp 24-hour window and no 'reengage' template configured "
+                            "(TWILIO_WHATSAPP_TEMPLATES)")
+
+
+async def push_to_conversation(conversation_id: str, text: str, buttons: Optional[list[dict]] = None) -> None:
+    """Deliver ``text`` (and buttons) on the conversation's own channel now, recording nothing.
+
+    Raises ``DeliveryError`` when it cannot be delivered (``check_deliverable``, or the provider
+    refusing). Outside the WhatsApp window the ``reengage`` template goes now and the message is
+    held until the debtor answers. The console uses the queued ``pushes.queue_push`` instead.
+    """
+    target = await asyncio.to_thread(load_target, conversation_id)
+    check_deliverable(target)
     reply = reply_from_message({"text": text, "buttons": buttons or []})
+    if window_closed(target):
+        from bot.channels import delivery, twilio_channels
+
+        await twilio_channels.reengage(target)
+        await delivery.hold("whatsapp", target.conversation_id, reply)
+        return
     await push_module(target.channel).push(target, reply)
 
 

@@ -1,8 +1,8 @@
 """Queued pushes: a message for the debtor written outside a turn (agent replies, console notices, SLA).
 
 ``queue_push`` finds the conversation's channel and address and refuses, before anything is
-written, what can never be delivered: an opted-out debtor, a channel that is not configured,
-a conversation without an address, a closed WhatsApp window without a ``reengage`` template.
+written, what can never be delivered (``outbound.check_deliverable``: an opted-out debtor, a
+channel not configured, no address, a closed WhatsApp window without a ``reengage`` template).
 On Telegram, WhatsApp and SMS the transcript row (written by the caller's ``record``) and the
 reply-outbox row are then written in one transaction and the outbox pump sends it, so a provider
 that is slow or down never holds the agent's request; its retries and the note of a last failure
@@ -16,41 +16,15 @@ from typing import Callable, Optional
 
 from sqlalchemy.orm import Session
 
-from bot.channels import delivery, telegram, twilio_api, twilio_channels
+from bot.channels import delivery, twilio_channels
 from bot.channels.formatting import Reply, reply_from_message
 from bot.channels.models import HELD, QUEUED, OutboundDelivery
-from bot.channels.outbound import DeliveryError, PushTarget, load_target, push_module
+from bot.channels.outbound import (QUEUED_CHANNELS, PushTarget, check_deliverable, load_target,
+                                   push_module, window_closed)
 from bot.ledger.db import session_scope
 
 # Writes the message's transcript row in ``session`` (not committed) and returns its id.
 Recorder = Callable[[Session], int]
-
-QUEUED_CHANNELS = ("telegram", "whatsapp", "sms")
-
-
-def _configured(channel: str) -> bool:
-    return telegram.configured() if channel == "telegram" else twilio_channels.configured(channel)
-
-
-def window_closed(target: PushTarget) -> bool:
-    """Whether WhatsApp refuses free text to this conversation now (the debtor has not written for 24 hours)."""
-    return target.channel == "whatsapp" and not twilio_channels.window_open(target.last_inbound_at)
-
-
-def check(target: PushTarget) -> None:
-    """Raise ``DeliveryError`` for what no retry can fix; nothing has been written or sent yet."""
-    if target.opted_out and target.channel != "webchat":
-        raise DeliveryError(f"the debtor opted out of {target.channel}")
-    if target.channel not in QUEUED_CHANNELS:
-        return
-    if not _configured(target.channel):
-        raise DeliveryError(f"{target.channel} is not configured")
-    if not target.address:
-        raise DeliveryError(f"no {'telegram chat' if target.channel == 'telegram' else 'phone number'} "
-                            "for this conversation")
-    if window_closed(target) and not twilio_api.whatsapp_templates().get("reengage"):
-        raise DeliveryError("outside the WhatsApp 24-hour window and no 'reengage' template configured "
-                            "(TWILIO_WHATSAPP_TEMPLATES)")
 
 
 def _write(target: PushTarget, reply: Reply, record: Recorder, held: bool) -> int:
@@ -78,7 +52,7 @@ async def queue_push(conversation_id: str, text: str, buttons: Optional[list[dic
     this point are the outbox's: retried with backoff, the last one noted in the transcript.
     """
     target = await asyncio.to_thread(load_target, conversation_id)
-    check(target)
+    check_deliverable(target)
     reply = reply_from_message({"text": text, "buttons": buttons or []})
     if target.channel not in QUEUED_CHANNELS:
         # Local delivery (widget hub, or nothing for REST) cannot fail; the widget reads the row.
@@ -86,11 +60,8 @@ async def queue_push(conversation_id: str, text: str, buttons: Optional[list[dic
         return await asyncio.to_thread(_record_only, record)
     held = window_closed(target)
     if held:
-        from bot.creditor import get_creditor
-
-        # Free text is refused now: the approved template asks the debtor to answer, which
-        # reopens the window and releases the held message (``twilio_channels.process``).
-        await twilio_channels.send_template(conversation_id, target.address or "", "reengage", {"1": get_creditor().name})
+        # Free text is refused now: the template asks the debtor to answer, which releases the message.
+        await twilio_channels.reengage(target)
     transcript_id = await asyncio.to_thread(_write, target, reply, record, held)
     if not held:
         delivery.ensure_pump().wake()

@@ -204,12 +204,9 @@ delivery.register_sender("telegram", deliver_from_outbox)
 
 
 async def push(target: PushTarget, reply: Reply) -> None:
-    """Send a reply to the conversation's chat now, without the outbox; raises ``DeliveryError`` when it cannot."""
-    if not configured():
-        raise DeliveryError("telegram is not configured")
-    if not target.address:
-        raise DeliveryError("no telegram chat for this conversation")
-    await (await get_sender()).send(target.address, reply)
+    """Send a reply to the conversation's chat now, without the outbox; raises ``DeliveryError`` when
+    Telegram refuses. The caller has asked ``outbound.check_deliverable`` (configured, chat known)."""
+    await (await get_sender()).send(target.address or "", reply)
 
 
 async def send_typing(chat_id: str) -> None:

@@ -135,24 +135,18 @@ async def send_template(conversation_id: str, address: str, template: str, varia
                                   content_variables=variables)
 
 
+async def reengage(target: PushTarget) -> None:
+    """Ask a debtor outside the window to answer (the ``reengage`` template, with the creditor's name);
+    the answer reopens the window and releases what was held for them (``process``)."""
+    from bot.creditor import get_creditor
+
+    await send_template(target.conversation_id, target.address or "", "reengage", {"1": get_creditor().name})
+
+
 async def push(target: PushTarget, reply: Reply) -> None:
-    """Send a reply now (agents, reminders); outside the WhatsApp window, send ``reengage`` and hold the reply.
-
-    Raises ``DeliveryError`` when the channel is not configured or the conversation has no number."""
-    kind = target.channel
-    if not configured(kind):
-        raise DeliveryError(f"{kind} is not configured")
-    if not target.address:
-        raise DeliveryError("no phone number for this conversation")
-    if kind == "whatsapp" and not window_open(target.last_inbound_at):
-        # Free text is refused by WhatsApp now: send the approved re-engagement template and
-        # keep the message until the debtor answers (which reopens the window).
-        from bot.creditor import get_creditor
-
-        await send_template(target.conversation_id, target.address, "reengage", {"1": get_creditor().name})
-        await delivery.hold("whatsapp", target.conversation_id, reply)
-        return
-    await send_reply(kind, target.conversation_id, target.address, reply)
+    """Send a reply now, inside the window; the caller has asked ``outbound.check_deliverable`` and
+    handled a closed window (``reengage``, then hold). Raises ``DeliveryError`` when Twilio refuses."""
+    await send_reply(target.channel, target.conversation_id, target.address or "", reply)
 
 
 def output_for(conversation_id: str) -> OutputChannel:

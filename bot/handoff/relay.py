@@ -7,12 +7,11 @@ agent's request never waits on a provider and a provider that is down only delay
 """
 from __future__ import annotations
 
-import asyncio
 import inspect
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-# Writes the message's transcript row in the given session (not committed); returns its id.
-Recorder = Callable[[Any], int]
+if TYPE_CHECKING:
+    from bot.channels.pushes import Recorder
 
 
 async def push(conversation_id: str, text: str, buttons: list[dict] | None = None,
@@ -39,29 +38,17 @@ async def push(conversation_id: str, text: str, buttons: list[dict] | None = Non
     return None
 
 
-def _record(record: Recorder) -> int:
-    from bot.ledger.db import session_scope
-
-    with session_scope() as session:
-        return record(session)
-
-
 async def send(conversation_id: str, text: str, buttons: list[dict] | None, record: Recorder,
                metadata: dict[str, Any] | None = None) -> int:
     """Queue ``text`` for the debtor and write its transcript row with ``record``, exactly once; the row id.
 
     Raises ``DeliveryError`` (nothing recorded) when it can never be delivered; a provider that is
-    down later is the reply outbox's business (retries, then a note in the transcript). A ``push``
-    that does not take ``record`` (a recorder standing in for delivery) delivers, then the row is written here.
+    down later is the reply outbox's business (retries, then a note in the transcript).
     """
-    deliver: Callable[..., Awaitable[int | None]] = push  # looked up at run time, like the outbound module
-    if "record" in inspect.signature(deliver).parameters:
-        recorded = await deliver(conversation_id, text, buttons, metadata=metadata, record=record)
-        if recorded is not None:
-            return recorded
-    else:
-        await deliver(conversation_id, text, buttons, metadata=metadata)
-    return await asyncio.to_thread(_record, record)
+    recorded = await push(conversation_id, text, buttons, metadata=metadata, record=record)
+    if recorded is None:  # ``push`` promises the row's id whenever it is given ``record``
+        raise RuntimeError("push did not record the message")
+    return recorded
 
 
 def bot_message(conversation_id: str, text: str) -> Recorder:

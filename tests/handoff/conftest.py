@@ -47,8 +47,15 @@ def pushes(monkeypatch: pytest.MonkeyPatch) -> list[Push]:
     sent: list[Push] = []
 
     async def push(conversation_id: str, text: str, buttons: list[dict] | None = None,
-                   metadata: dict | None = None) -> None:
+                   metadata: dict | None = None, record: Any = None) -> int | None:
+        # Stands in for the channel: records as the queued push does, delivers to ``sent``.
         sent.append(Push(conversation_id, text, buttons, metadata))
+        if record is None:
+            return None
+        from bot.ledger.db import session_scope
+
+        with session_scope() as session:
+            return record(session)
 
     monkeypatch.setattr(relay, "push", push)
     monkeypatch.setattr(relay, "output_channel", lambda cid: ("output-channel", cid))

@@ -128,7 +128,7 @@ def test_reply_is_delivered_on_the_debtor_channel_and_recorded(console, pushes):
 
 
 def test_failed_delivery_is_reported_and_not_recorded(console, monkeypatch):
-    async def down(conversation_id, text, buttons=None, metadata=None):
+    async def down(conversation_id, text, buttons=None, metadata=None, record=None):
         raise ConnectionError("telegram unreachable")
 
     monkeypatch.setattr(relay, "push", down)
