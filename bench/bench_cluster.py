@@ -123,7 +123,7 @@ def main() -> None:
         print(f"bench_cluster skipped: needs {' '.join(missing)} (sudo apt-get install -y {' '.join(missing)})")
         return
     with tempfile.TemporaryDirectory() as tmp:
-        with running_servers({}, Path(tmp) / "run") as single:
+        with running_servers({"ENABLE_REST_CHANNEL": "1"}, Path(tmp) / "run") as single:
             single_rate = saturate(single.rasa_url, "make run")
         cluster_dir = Path(tmp) / "cluster"
         cluster_dir.mkdir()

@@ -170,7 +170,7 @@ def main() -> None:
         floor_dir = tmp_path / "floor"
         floor_project(floor_dir)
         floor_train = train(floor_dir, floor_dir / "models", "floor")
-        with running_servers({}, tmp_path / "live", tmp_path / "ours" / "collections.tar.gz") as servers, \
+        with running_servers({"ENABLE_REST_CHANNEL": "1"}, tmp_path / "live", tmp_path / "ours" / "collections.tar.gz") as servers, \
                 stock_server(tmp_path / "rasa_init", init_model) as init_url, \
                 stock_server(floor_dir, floor_dir / "models" / "floor.tar.gz") as floor_url, \
                 httpx.Client() as client:

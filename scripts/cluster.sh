@@ -154,7 +154,8 @@ for i in $(seq 1 "$ACTION_REPLICAS"); do
   start "action-$i" "$VENV/python" -m bot.security.action_server --actions actions --port "${ACTION_PORT_LIST[$((i - 1))]}"
 done
 for i in $(seq 1 "$RASA_REPLICAS"); do
-  start "rasa-$i" "$VENV/rasa" run --model "$MODEL" --enable-api "--auth-token=$RASA_AUTH_TOKEN" \
+  # The launcher hands Rasa the token from the environment: on a command line, ps would show it.
+  start "rasa-$i" "$VENV/python" -m bot.security.rasa_server --model "$MODEL" --enable-api \
     --interface 127.0.0.1 --port "${RASA_PORT_LIST[$((i - 1))]}" --credentials credentials.yml --endpoints endpoints.yml
 done
 start outreach "$VENV/python" -m bot outreach run

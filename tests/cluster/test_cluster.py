@@ -95,6 +95,29 @@ def test_conversations_complete_through_nginx_on_both_replicas(cluster):
     assert upstreams_used(cluster) == set(cluster.rasa_ports), "both replicas served"
 
 
+SECRETS = ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN", "CONSOLE_SECRET", "WEBCHAT_TOKEN_SECRET")
+
+
+def _proc_file(pid: str, name: str) -> bytes:
+    try:
+        return (Path("/proc") / pid / name).read_bytes()
+    except OSError:  # a process that ended meanwhile
+        return b""
+
+
+def test_no_secret_of_the_cluster_is_on_any_command_line(cluster):
+    """The attack: any local user reads ``ps`` (``/proc/<pid>/cmdline``) and finds the Rasa API token."""
+    environ = dict(item.split(b"=", 1) for item in _proc_file(str(cluster.pid("rasa-1")), "environ").split(b"\0")
+                   if b"=" in item)
+    secrets = {name: environ.get(name.encode(), b"") for name in SECRETS}
+    assert all(len(value) >= 16 for value in secrets.values()), "the replica runs with every secret set"
+    assert secrets["RASA_AUTH_TOKEN"] == cluster.token.encode()
+    for pid in (entry.name for entry in Path("/proc").iterdir() if entry.name.isdigit()):
+        cmdline = _proc_file(pid, "cmdline")
+        leaked = [name for name, value in secrets.items() if value in cmdline]
+        assert not leaked, f"{leaked} on the command line of process {pid}: {cmdline[:80]!r}"
+
+
 def test_twenty_messages_of_one_sender_at_both_replicas_at_once_run_one_at_a_time(cluster):
     sender = f"burst-{time.time_ns()}"
     sent = [f"ciao {i}" for i in range(20)]

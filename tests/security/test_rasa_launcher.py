@@ -101,3 +101,16 @@ def test_serve_sh_keeps_the_tokens_off_every_command_line(tmp_path: Path) -> Non
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_no_deployment_puts_a_token_on_a_command_line() -> None:
+    """The same attack on a real deployment: the units and scripts start Rasa through the launcher."""
+    launchers = [*sorted((ROOT / "deploy" / "systemd").glob("*.service")), ROOT / "scripts" / "serve.sh",
+                 ROOT / "scripts" / "cluster.sh"]
+    starts_rasa = []
+    for path in launchers:
+        text = path.read_text()
+        assert "--auth-token" not in text and "-t $" not in text, f"{path.name} passes a token on the command line"
+        if "bot.security.rasa_server" in text:
+            starts_rasa.append(path.name)
+    assert starts_rasa == ["assistant-rasa@.service", "serve.sh", "cluster.sh"]
