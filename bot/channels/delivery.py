@@ -38,12 +38,19 @@ LEASE_SECONDS = 120.0
 POLL_SECONDS = 2.0          # retries and rows queued by other processes
 BATCH = 20
 
+# (conversation_id, template name, its variables) -> None; raises DeliveryError
+TemplateSender = Callable[[str, str, dict[str, str]], Awaitable[None]]
+
 _senders: dict[str, Sender] = {}
+_template_senders: dict[str, TemplateSender] = {}
 
 
-def register_sender(channel: str, sender: Sender) -> None:
-    """Make ``sender`` the one the pump uses for ``channel``'s rows (channel modules call it at import)."""
+def register_sender(channel: str, sender: Sender, template: TemplateSender | None = None) -> None:
+    """Make ``sender`` the one the pump uses for ``channel``'s rows (channel modules call it at import);
+    ``template`` sends the channel's approved templates (WhatsApp), queued with ``template_json``."""
     _senders[channel] = sender
+    if template is not None:
+        _template_senders[channel] = template
 
 
 def _now() -> datetime:
@@ -54,6 +61,27 @@ def reply_json(reply: Reply) -> str:
     """The outbox's payload format (read back with ``reply_from_message``)."""
     return json.dumps({"text": reply.text, "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons]},
                       ensure_ascii=False)
+
+
+def template_json(name: str, variables: dict[str, str]) -> str:
+    """The payload of an outbox row that sends an approved template instead of a reply."""
+    return json.dumps({"template": name, "variables": variables}, ensure_ascii=False)
+
+
+async def _deliver(channel: str, conversation_id: str, payload: str, skip: int, progress: Callable[[int], None]) -> None:
+    from bot.channels.outbound import TemporaryDeliveryError
+
+    data = json.loads(payload)
+    if "template" in data:
+        template_sender = _template_senders.get(channel)
+        if template_sender is None:
+            raise TemporaryDeliveryError(f"no template sender for {channel} in this process")
+        await template_sender(conversation_id, str(data["template"]), dict(data.get("variables") or {}))
+        return
+    sender = _senders.get(channel)
+    if sender is None:
+        raise TemporaryDeliveryError(f"no sender for {channel} in this process")
+    await sender(conversation_id, reply_from_message(data), skip, progress)
 
 
 def _insert(channel: str, conversation_id: str, payload: str, transcript_id: int | None, status: str = QUEUED) -> int:
@@ -167,11 +195,8 @@ async def _send(row: tuple[int, str, str, str, int, int], token: str) -> str:
         sent[0] = max(sent[0], done)
 
     error, permanent = None, False
-    sender = _senders.get(channel)
     try:
-        if sender is None:
-            raise TemporaryDeliveryError(f"no sender for {channel} in this process")
-        await sender(conversation_id, reply_from_message(json.loads(payload)), skip, progress)
+        await _deliver(channel, conversation_id, payload, skip, progress)
     except TemporaryDeliveryError as exc:
         error = str(exc)
     except DeliveryError as exc:

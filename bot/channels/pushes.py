@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from typing import Callable, Optional
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.channels import delivery, twilio_channels
@@ -28,9 +29,20 @@ Recorder = Callable[[Session], int]
 
 
 def _write(target: PushTarget, reply: Reply, record: Recorder, held: bool) -> int:
-    """The transcript row and its outbox row, together or not at all."""
+    """The transcript row and its outbox row, together or not at all.
+
+    A held message (WhatsApp window closed) comes with a queued ``reengage`` template unless an
+    earlier held message already asked the debtor to answer: one request is enough, and the
+    answer releases every held message in order.
+    """
     with session_scope() as session:
         transcript_id = record(session)
+        if held and session.execute(select(OutboundDelivery.id).where(
+                OutboundDelivery.conversation_id == target.conversation_id,
+                OutboundDelivery.status == HELD).limit(1)).first() is None:
+            session.add(OutboundDelivery(conversation_id=target.conversation_id, channel=target.channel,
+                                         payload=delivery.template_json("reengage", twilio_channels.reengage_variables()),
+                                         status=QUEUED))
         session.add(OutboundDelivery(conversation_id=target.conversation_id, channel=target.channel,
                                      payload=delivery.reply_json(reply), transcript_id=transcript_id,
                                      status=HELD if held else QUEUED))
@@ -47,9 +59,9 @@ async def queue_push(conversation_id: str, text: str, buttons: Optional[list[dic
     """Queue ``text`` (and buttons) for the debtor and write its transcript row with ``record``; the row id.
 
     Raises ``DeliveryError`` (nothing written) for an opted-out debtor, a channel not configured, no
-    address, or a closed WhatsApp window without a template. Outside the window the ``reengage``
-    template is sent now and the message is held until the debtor answers. Provider failures after
-    this point are the outbox's: retried with backoff, the last one noted in the transcript.
+    address, or a closed WhatsApp window without a template. Outside the window the message is held
+    until the debtor answers and the ``reengage`` template is queued. Provider failures after this
+    point are the outbox's: retried with backoff, the last one noted in the transcript.
     """
     target = await asyncio.to_thread(load_target, conversation_id)
     check_deliverable(target)
@@ -58,11 +70,8 @@ async def queue_push(conversation_id: str, text: str, buttons: Optional[list[dic
         # Local delivery (widget hub, or nothing for REST) cannot fail; the widget reads the row.
         await push_module(target.channel).push(target, reply)
         return await asyncio.to_thread(_record_only, record)
-    held = window_closed(target)
-    if held:
-        # Free text is refused now: the template asks the debtor to answer, which releases the message.
-        await twilio_channels.reengage(target)
-    transcript_id = await asyncio.to_thread(_write, target, reply, record, held)
-    if not held:
-        delivery.ensure_pump().wake()
+    # Outside the WhatsApp window free text is refused: the message is held and a template
+    # asking the debtor to answer is queued with it (the answer releases the message).
+    transcript_id = await asyncio.to_thread(_write, target, reply, record, window_closed(target))
+    delivery.ensure_pump().wake()
     return transcript_id

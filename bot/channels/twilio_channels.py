@@ -96,8 +96,18 @@ def _outbox_sender(kind: str) -> delivery.Sender:
     return send
 
 
+async def _template_from_outbox(conversation_id: str, template: str, variables: dict[str, str]) -> None:
+    if not configured("whatsapp"):
+        raise DeliveryError("whatsapp is not configured")
+    marker = twilio_api.attempts_var.set(1)  # one try per outbox attempt
+    try:
+        await send_template(conversation_id, _address_of("whatsapp", conversation_id), template, variables)
+    finally:
+        twilio_api.attempts_var.reset(marker)
+
+
 for _kind in PREFIX:
-    delivery.register_sender(_kind, _outbox_sender(_kind))
+    delivery.register_sender(_kind, _outbox_sender(_kind), _template_from_outbox if _kind == "whatsapp" else None)
 
 
 class TwilioOutput(ChannelOutput):
@@ -135,12 +145,17 @@ async def send_template(conversation_id: str, address: str, template: str, varia
                                   content_variables=variables)
 
 
-async def reengage(target: PushTarget) -> None:
-    """Ask a debtor outside the window to answer (the ``reengage`` template, with the creditor's name);
-    the answer reopens the window and releases what was held for them (``process``)."""
+def reengage_variables() -> dict[str, str]:
+    """The ``reengage`` template's variables: the creditor's name, so the debtor knows who asks them to answer."""
     from bot.creditor import get_creditor
 
-    await send_template(target.conversation_id, target.address or "", "reengage", {"1": get_creditor().name})
+    return {"1": get_creditor().name}
+
+
+async def reengage(target: PushTarget) -> None:
+    """Ask a debtor outside the window to answer (the ``reengage`` template) now; the answer reopens
+    the window and releases what was held for them (``process``)."""
+    await send_template(target.conversation_id, target.address or "", "reengage", reengage_variables())
 
 
 async def push(target: PushTarget, reply: Reply) -> None:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels import delivery
-from bot.channels.models import HELD, SENT, OutboundDelivery
+from bot.channels.models import DEAD, HELD, SENT, OutboundDelivery
 from bot.channels.outbound import DeliveryError
 from bot.handoff import relay, service, views
 from bot.ledger.db import session_factory
@@ -115,15 +115,34 @@ async def test_whatsapp_closed_window_sends_the_template_and_holds_the_reply(
 
     monkeypatch.setenv("TWILIO_WHATSAPP_TEMPLATES", f"reengage={TEMPLATE}")
     message_id = await agent_reply(hid, f"wa:{WA}", "Buongiorno")
+    # The agent's request only wrote rows: the template goes out from the outbox, like any reply.
+    await settle(lambda: delivery.pending(f"wa:{WA}") == 0)
     [template] = server.twilio_api.messages()
     assert template["ContentSid"] == TEMPLATE and "Body" not in template
-    [row] = outbox(db, f"wa:{WA}")
-    assert row.status == HELD and row.transcript_id == message_id and delivery.pending(f"wa:{WA}") == 0
-    assert transcript_of(db, f"wa:{WA}") == [("agent", "Buongiorno")]
-    # The debtor answers: the window is open again and the held reply goes out, once.
+    second_id = await agent_reply(hid, f"wa:{WA}", "Sono qui quando vuole")
+    await settle(lambda: delivery.pending(f"wa:{WA}") == 0)
+    assert len(server.twilio_api.messages()) == 1, "one request to answer is enough for every held message"
+    request, *held = outbox(db, f"wa:{WA}")
+    assert request.status == SENT and request.transcript_id is None
+    assert [(r.status, r.transcript_id) for r in held] == [(HELD, message_id), (HELD, second_id)]
+    assert transcript_of(db, f"wa:{WA}") == [("agent", "Buongiorno"), ("agent", "Sono qui quando vuole")]
+    # The debtor answers: the window is open again and the held replies go out, once each, in order.
     await twilio_post(http, server, "whatsapp", wa_params("ok"))
-    await settle(lambda: outbox(db, f"wa:{WA}")[0].status == SENT)
-    assert [m.get("Body") for m in server.twilio_api.messages()].count("Giulia: Buongiorno") == 1
+    await settle(lambda: all(r.status == SENT for r in outbox(db, f"wa:{WA}")))
+    bodies = [m.get("Body") for m in server.twilio_api.messages()]
+    assert bodies.count("Giulia: Buongiorno") == 1 and bodies.count("Giulia: Sono qui quando vuole") == 1
+    assert bodies.index("Giulia: Buongiorno") < bodies.index("Giulia: Sono qui quando vuole")
+
+
+async def test_a_template_refused_by_twilio_is_noted_for_the_agent(server, db, monkeypatch):
+    hid = taken(db, f"wa:{WA}", "whatsapp", WA, datetime.utcnow() - timedelta(hours=30))
+    monkeypatch.setenv("TWILIO_WHATSAPP_TEMPLATES", f"reengage={TEMPLATE}")
+    server.twilio_api.fail_next("Messages", 400, {"code": 63016, "message": "Template not approved"})
+    await agent_reply(hid, f"wa:{WA}", "Buongiorno")
+    await settle(lambda: any(sender == "system" for sender, _ in transcript_of(db, f"wa:{WA}")))
+    [note] = [text for sender, text in transcript_of(db, f"wa:{WA}") if sender == "system"]
+    assert note.startswith("delivery failed (whatsapp)")
+    assert [r.status for r in outbox(db, f"wa:{WA}")] == [DEAD, HELD], "the message waits for the debtor"
 
 
 async def test_web_chat_and_rest_stay_local_and_immediate(server, db):
