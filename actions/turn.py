@@ -26,8 +26,9 @@ class Turn:
         self.tracker = tracker
         self.events: list[dict[str, Any]] = []
         message = tracker.latest_message or {}
-        # Invisible characters (NUL, zero-width) never reach an extractor or a validator.
-        self.text: str = clean_text(message.get("text") or "")
+        # Invisible characters (NUL, zero-width) never reach an extractor or a validator. A button
+        # title typed is read as the press it stands for (bot/rasa/typed_buttons.py): its payload.
+        self.text: str = clean_text(message.get("typed_button") or message.get("text") or "")
         self.intent: str = (message.get("intent") or {}).get("name") or ""
         self.entities: list[dict] = message.get("entities") or []
         self.metadata: dict = message.get("metadata") or {}

@@ -60,8 +60,31 @@ def post(client: httpx.Client, url: str, sender: str, message: str) -> bool:
         return False
 
 
+PROCESS_KINDS = (("rasa", ("rasa_server", "rasa run")), ("actions", ("action_server",)), ("nginx", ("nginx",)),
+                 ("postgres", ("postgres",)), ("redis", ("redis-server",)))
+
+
+def cpu_by_kind() -> Counter:
+    """CPU seconds used so far by the servers' processes on this machine, by kind (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: Counter = Counter()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        kind = next((k for k, marks in PROCESS_KINDS if any(m in command for m in marks)), None)
+        if kind:
+            used[kind] += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return used
+
+
 def saturate(url: str, label: str) -> float:
-    """Turns per second with CLIENTS closed-loop clients for SECONDS."""
+    """Turns per second with CLIENTS closed-loop clients for SECONDS, and CPU ms per turn by process kind."""
+    cpu_before = cpu_by_kind()
     stop = time.monotonic() + SECONDS
     done = Counter()
 
@@ -81,6 +104,11 @@ def saturate(url: str, label: str) -> float:
         list(pool.map(client_loop, range(CLIENTS)))
     rate = done["ok"] / (time.monotonic() - start)
     print(f"{label:>8}: {rate:6.1f} turns/s at saturation ({CLIENTS} clients, {done['error']} errors)")
+    if done["ok"]:
+        spent = cpu_by_kind()
+        per_turn = {k: 1000 * (spent[k] - cpu_before[k]) / done["ok"] for k in spent if spent[k] > cpu_before[k]}
+        print(f"{'':>10}CPU per turn: {sum(per_turn.values()):.1f} ms ("
+              + ", ".join(f"{k} {ms:.1f}" for k, ms in sorted(per_turn.items(), key=lambda kv: -kv[1])) + ")")
     return rate
 
 

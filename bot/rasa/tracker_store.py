@@ -40,6 +40,7 @@ from sqlalchemy.orm import Query, Session, sessionmaker
 
 from bot.rasa import apology
 from bot.rasa import speedups as rasa_speedups
+from bot.rasa import typed_buttons
 from bot.rasa import version
 from bot.ledger.db import is_sqlite_file, sqlite_file_engine_kwargs, use_sqlite_pragmas
 from bot.settings import get_settings
@@ -64,6 +65,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         version.check()  # Rasa builds its tracker store once, at start-up: refuse a wrong version here
         rasa_speedups.install()
         apology.install()
+        typed_buttons.install()
         settings = get_settings()
         self.retry_seconds = settings.tracker_db_retry_seconds if retry_seconds is None else retry_seconds
         parsed = make_url(url or settings.database_url)
