@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
     workers = int(argv[2]) if len(argv) > 2 else int(os.environ.get("EXPLORE_WORKERS", "4"))
     print(f"explore: N={n} seed={seed} workers={workers}", flush=True)
     with tempfile.TemporaryDirectory() as tmp, running_servers({"ENABLE_REST_CHANNEL": "1"}, Path(tmp)) as live:
-        report = explore(live.rasa_url, live.token, n, seed, workers)
+        report = explore(live.rasa_url, live.token, n, seed, workers, db_url=live.db_url)
     print(report.table())
     for name, failure in first_by_invariant(report).items():
         print(f"\n=== first violation of {name}")

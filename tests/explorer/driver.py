@@ -6,6 +6,7 @@ as pressing it.
 """
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -14,9 +15,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
+import yaml
+from sqlalchemy import create_engine, text
 
-from tests.explorer.grammar import ANSWERS, Answer, Button, Say, Script, generate
-from tests.explorer.invariants import BUTTON_INVARIANT, INVARIANTS, Transcript, Turn, check
+from bot.settings import ROOT
+
+from tests.explorer.grammar import ANSWERS, Answer, Button, Expire, Say, Script, generate
+from tests.explorer.invariants import BUTTON_INVARIANT, EXPIRED, INVARIANTS, Transcript, Turn, check
+
+
+SESSION_MINUTES = int(yaml.safe_load((ROOT / "domain.yml").read_text())["session_config"]["session_expiration_time"])
 
 
 @dataclass
@@ -49,11 +57,16 @@ class Report:
 
 
 class Player:
-    """Talks to one Rasa server's REST channel; one HTTP client per thread."""
+    """Talks to one Rasa server's REST channel; one HTTP client per thread.
 
-    def __init__(self, rasa_url: str, token: str) -> None:
+    With ``db_url`` (the servers' database, where the tracker store keeps the events) it can
+    also make a session expire, as if the debtor had been silent for longer than a session.
+    """
+
+    def __init__(self, rasa_url: str, token: str, db_url: str | None = None) -> None:
         self.rasa_url, self.token = rasa_url, token
         self._local = threading.local()
+        self._engine = create_engine(db_url, future=True) if db_url else None
 
     @property
     def http(self) -> httpx.Client:
@@ -77,10 +90,35 @@ class Player:
         last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
         return [e["name"] for e in events[last_user + 1:] if e.get("event") == "action"]
 
+    def expire(self, sender: str) -> None:
+        """Age every event of ``sender`` by more than a session (domain.yml's session_expiration_time),
+        so Rasa starts a new session at the next message exactly as after a real silence."""
+        if self._engine is None:
+            raise RuntimeError("expiring a session needs the servers' database (db_url)")
+        shift = SESSION_MINUTES * 60 + 60
+        with self._engine.begin() as db:
+            rows = db.execute(text("SELECT id, timestamp, data FROM events WHERE sender_id = :s"), {"s": sender}).all()
+            for row_id, stamp, data in rows:
+                event = json.loads(data)
+                event["timestamp"] = float(event.get("timestamp") or stamp) - shift
+                db.execute(text("UPDATE events SET timestamp = :t, data = :d WHERE id = :i"),
+                           {"t": float(stamp) - shift, "d": json.dumps(event), "i": row_id})
+
+    def send(self, sender: str, user: str) -> list[dict]:
+        """Replay one turn's user side: a message, or the silence of an expired session."""
+        if user == EXPIRED:
+            self.expire(sender)
+            return []
+        return self.say(sender, user)
+
     def play(self, script: Script) -> Transcript:
         """Send every step of the script; resolve button steps against the previous reply."""
         transcript: Transcript = []
         for step in script.steps:
+            if isinstance(step, Expire):
+                self.expire(script.sender)
+                transcript.append(Turn(EXPIRED, []))
+                continue
             message = resolve(step, transcript)
             if message is None:
                 continue  # the bot offered no such button: the debtor says nothing of it
@@ -101,7 +139,7 @@ class Player:
         for how, message in (("pressed", payload), ("typed", title)):
             sender = f"{script.sender}-{how}"
             for turn in transcript[:at + 1]:
-                self.say(sender, turn.user)
+                self.send(sender, turn.user)
             self.say(sender, message)
             actions.append(self.last_actions(sender))
         if actions[0] != actions[1]:
@@ -136,9 +174,9 @@ def resolve(step: Say | Button | Answer, transcript: Transcript) -> str | None:
 
 
 def explore(rasa_url: str, token: str, n: int, seed: int, workers: int = 4,
-            button_sample: float = 0.05) -> Report:
-    """Play ``n`` generated conversations and check every invariant on each."""
-    player = Player(rasa_url, token)
+            button_sample: float = 0.05, db_url: str | None = None) -> Report:
+    """Play ``n`` generated conversations and check every invariant on each (``db_url``: see ``Player``)."""
+    player = Player(rasa_url, token, db_url)
     report = Report(seed=seed)
     lock = threading.Lock()
     started = time.monotonic()

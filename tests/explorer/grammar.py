@@ -4,7 +4,8 @@
 already paid, dispute, hardship, payment methods, a person, opt-out) plus the ways people
 actually get there - credentials before, inside or after the request, in one message or two;
 typos and missing accents; a change of mind; a digression inside a form; "non lo so"; a
-language switch; buttons pressed or their title typed; the same message sent twice.
+language switch; buttons pressed or their title typed; the same message sent twice; silence,
+then a return after the session expired.
 The same (seed, index) always gives the same script, so a failing run is reproducible.
 
 Some steps depend on what the bot just offered (``Button``): they are resolved by the driver
@@ -89,7 +90,12 @@ class Answer:
     variant: int
 
 
-Step = Say | Button | Answer
+@dataclass(frozen=True)
+class Expire:
+    """The debtor goes quiet for longer than a session lasts, then comes back (the driver ages the tracker)."""
+
+
+Step = Say | Button | Answer | Expire
 
 # What the bot asks (phrases of bot/messages/templates) -> what the debtor answers.
 ANSWERS: list[tuple[tuple[str, ...], dict[str, list[str]]]] = [
@@ -219,6 +225,10 @@ def generate(seed: int, index: int) -> Script:
         i = rng.randrange(len(steps))
         if isinstance(steps[i], Say):
             steps.insert(i + 1, steps[i])
+    if journey not in ("human", "opt_out") and rng.random() < 0.12:
+        # Back after the session expired: nothing is known any more, the identity is asked again.
+        traits.append("session_expired")
+        steps += [Expire(), Say(rng.choice(REQUESTS[lang]["balance"])), Say(f"{invoice} {code}")]
     if journey not in ("human", "opt_out"):
         steps.append(Say(rng.choice(CLOSE[lang])))
     return script

@@ -52,6 +52,29 @@ class Turn:
 
 
 Transcript = list[Turn]
+# The user text of the marker turn where the debtor went quiet and the session expired.
+EXPIRED = "<session expired>"
+
+
+def sessions(transcript: Transcript) -> list[tuple[int, Transcript]]:
+    """The transcript cut at every expired session: (index of its first turn, its turns)."""
+    found, start = [], 0
+    for i, turn in enumerate(transcript):
+        if turn.user == EXPIRED:
+            found.append((start, transcript[start:i]))
+            start = i + 1
+    return found + [(start, transcript[start:])]
+
+
+def per_session(rule: Callable[[Transcript], list[str]]) -> Callable[[Transcript], list[str]]:
+    """``rule`` applied to each session on its own (turn numbers stay those of the whole transcript)."""
+    def checked(transcript: Transcript) -> list[str]:
+        found = []
+        for start, turns in sessions(transcript):
+            found += [re.sub(r"^turn (\d+)", lambda m, start=start: f"turn {int(m.group(1)) + start}", v) for v in rule(turns)]
+        return found
+    checked.__name__, checked.__doc__ = rule.__name__, rule.__doc__
+    return checked
 
 
 def _verified_at(transcript: Transcript) -> int | None:
@@ -61,6 +84,7 @@ def _verified_at(transcript: Transcript) -> int | None:
     return None
 
 
+@per_session
 def no_debt_before_verification(transcript: Transcript) -> list[str]:
     """Nothing about a debt (a euro amount, an IBAN, a balance figure) before the identity is confirmed.
 
@@ -73,6 +97,7 @@ def no_debt_before_verification(transcript: Transcript) -> list[str]:
             if (m := DEBT.search(EXAMPLE.sub("", text)))]
 
 
+@per_session
 def credentials_asked_once(transcript: Transcript) -> list[str]:
     """Once verified, the invoice number and tax code are never asked for again in that session."""
     verified = _verified_at(transcript)
@@ -83,6 +108,7 @@ def credentials_asked_once(transcript: Transcript) -> list[str]:
             for text in turn.texts if ASKS_CREDENTIALS.search(text)]
 
 
+@per_session
 def welcome_once(transcript: Transcript) -> list[str]:
     """The welcome (the assistant introducing itself) at most once per session.
 
@@ -126,7 +152,7 @@ def always_replies(transcript: Transcript) -> list[str]:
     for i, turn in enumerate(transcript):
         if any(HANDOFF.search(t) for t in turn.texts):
             break
-        if not any(t.strip() for t in turn.texts):
+        if turn.user != EXPIRED and not any(t.strip() for t in turn.texts):
             found.append(f"turn {i}: no reply to {turn.user!r}")
     return found
 

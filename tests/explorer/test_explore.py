@@ -43,7 +43,7 @@ def report(tmp_path_factory) -> Iterator[Report]:
     workers = int(os.environ.get("EXPLORE_WORKERS", "4"))
     print(f"\nexplore: N={n} seed={seed} workers={workers} (replay: python scripts/explore.py {n} {seed})")
     with running_servers({"ENABLE_REST_CHANNEL": "1"}, tmp_path_factory.mktemp("explore")) as live:
-        result = explore(live.rasa_url, live.token, n, seed, workers, button_sample=0.1)
+        result = explore(live.rasa_url, live.token, n, seed, workers, button_sample=0.1, db_url=live.db_url)
     print(result.table())
     yield result
 

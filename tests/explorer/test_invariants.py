@@ -99,3 +99,27 @@ def test_a_finished_journey_closes_with_the_nps_question():
     assert not inv.ends_with_nps(no_nps[:1] + [turn("no thanks", NPS_EN)])
     opted_out = no_nps + [turn("stop", "Done: we won't send you any more messages on SMS.")]
     assert not inv.ends_with_nps(opted_out)
+
+
+EXPIRED = Turn(inv.EXPIRED, [])
+BACK_IT = [turn("quanto devo?", ASK_INVOICE), turn("FT-2026/00417 RSSMRA85T10A562S", VERIFIED_IT, BALANCE)]
+
+
+def test_after_an_expired_session_the_identity_is_asked_again_and_the_welcome_may_come_again() -> None:
+    transcript = HAPPY[:3] + [EXPIRED, turn("salve", msg(WELCOME_IT, AGENT), "Come posso aiutarLa?")] + BACK_IT
+    for rule in inv.INVARIANTS.values():
+        assert rule(transcript) == [], rule.__name__
+
+
+def test_a_debt_shown_after_an_expired_session_before_verifying_again_is_caught() -> None:
+    transcript = HAPPY[:3] + [EXPIRED, turn("quanto devo?", BALANCE)]
+    [found] = inv.no_debt_before_verification(transcript)
+    assert found.startswith("turn 4:"), "numbered as in the whole transcript"
+    assert inv.no_debt_before_verification(HAPPY[:3] + [turn("quanto devo?", BALANCE)]) == []
+
+
+def test_two_welcomes_in_one_session_are_still_caught_around_an_expiry() -> None:
+    twice = [turn("salve", msg(WELCOME_IT, AGENT)), turn("ciao", msg(WELCOME_IT, AGENT))]
+    assert inv.welcome_once(HAPPY[:1] + [EXPIRED] + twice)
+    assert inv.credentials_asked_once(HAPPY[:3] + [EXPIRED] + BACK_IT) == []
+    assert inv.credentials_asked_once(HAPPY[:3] + BACK_IT[:1])
