@@ -48,7 +48,12 @@ class Greet(SimpleAction):
     action_name = "action_greet"
 
     async def speak(self, turn: Turn) -> None:
-        if turn.tracker.get_slot("welcomed"):
+        if not turn.tracker.active_loop_name and carries_credentials(turn):
+            # "Buongiorno, FT-… RSS…": the welcome answers the greeting, the codes are verified now.
+            from actions.verifying_form import VerifyCredentials
+
+            turn.set(**await VerifyCredentials().verify(turn))
+        elif turn.tracker.get_slot("welcomed"):
             turn.say("greet_again")
         else:
             turn.welcome_once()

@@ -11,7 +11,9 @@ from rasa_sdk.types import DomainDict
 from actions.turn import Turn, base_action
 from bot.dialogue import extract
 from bot.dialogue.identity import check_pair
+from bot.dialogue.language import has_signal
 from bot.dialogue.requests import requested_journey
+from bot.dialogue.turn_events import session_user_texts
 from bot.dialogue.views import known_keys
 from bot.parsing.tax_codes import BUSINESS
 from bot.security import identity as conversation_identity
@@ -144,6 +146,9 @@ async def attempt_pair(turn: Turn, invoice: str, tax_code: str) -> Dict[Text, An
         # Later steps of this same call (a journey slot given in the same message) act for it.
         conversation_identity.remember(turn.conversation_id,
                                        Identity(outcome.debtor_id, outcome.invoice_number))
+        if outcome.language in ("it", "en") and not any(map(has_signal, session_user_texts(tracker.events))):
+            # Only codes so far ("INV-88213 SMTJHN82C14Z114S"): the ledger knows the debtor's language.
+            turn.lang = outcome.language
         turn.say("verified", name=outcome.name)
         slots.update(verified=True, debtor_id=outcome.debtor_id, verified_invoice=outcome.invoice_number,
                      invoice_number=outcome.invoice_number,
@@ -157,6 +162,7 @@ async def attempt_pair(turn: Turn, invoice: str, tax_code: str) -> Dict[Text, An
         # A signed page link keeps its invoice; only the tax code is asked again.
         slots["invoice_number"] = turn.metadata.get("link_invoice")
     slots.update({e["name"]: e["value"] for e in turn.events if e.get("event") == "slot"})
+    slots["language"] = turn.lang
     return slots
 
 

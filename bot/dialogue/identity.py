@@ -22,6 +22,7 @@ class PairOutcome:
     payable_zero: bool = False
     attempts_left: int = 0
     lock_minutes: int = 30
+    language: str = ""  # the debtor's language in the ledger (verified only)
 
 
 def check_pair(conversation_id: str, invoice_number: str, tax_code: str, now: datetime,
@@ -51,6 +52,6 @@ def check_pair(conversation_id: str, invoice_number: str, tax_code: str, now: da
         debtor = session.get(Debtor, debtor_id)
         return PairOutcome(
             "verified", debtor_id=debtor_id, invoice_number=result.invoice_number,
-            name=debtor.name if debtor else "",
+            name=debtor.name if debtor else "", language=debtor.language if debtor else "",
             payable_zero=open_balance(session, debtor_id) <= 0,
         )

@@ -33,12 +33,21 @@ okay sure fine right nothing anymore more much many can't cannot don't won't
 """.split())
 
 
-def detect_language(text: str, current: str | None = None, hint: str | None = None) -> str:
-    """'it' or 'en' for this message; ties keep the conversation's language."""
+def _scores(text: str) -> tuple[int, int]:
     # Only whole alphabetic tokens: letters inside codes ("RSSMRA85T10…") say nothing.
     words = [t for t in _TOKEN.findall((text or "").lower()) if _LETTERS.match(t) and (len(t) > 1 or t == "è")]
-    it_score = sum(1 for w in words if w in ITALIAN)
-    en_score = sum(1 for w in words if w in ENGLISH)
+    return sum(1 for w in words if w in ITALIAN), sum(1 for w in words if w in ENGLISH)
+
+
+def has_signal(text: str) -> bool:
+    """Whether the message itself says which language it is in (a bare code or number does not)."""
+    it_score, en_score = _scores(text)
+    return it_score != en_score
+
+
+def detect_language(text: str, current: str | None = None, hint: str | None = None) -> str:
+    """'it' or 'en' for this message; ties keep the conversation's language."""
+    it_score, en_score = _scores(text)
     if it_score > en_score:
         return "it"
     if en_score > it_score:

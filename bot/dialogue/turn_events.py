@@ -49,3 +49,10 @@ def last_bot_text(events: Sequence[Event]) -> str | None:
         if event.get("event") == "bot":
             return str(event.get("text") or "")
     return None
+
+
+def session_user_texts(events: Sequence[Event]) -> list[str]:
+    """What the debtor wrote in the current session, oldest first (the latest message included)."""
+    starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
+    current = events[starts[-1]:] if starts else events
+    return [str(e.get("text") or "") for e in current if e.get("event") == "user"]

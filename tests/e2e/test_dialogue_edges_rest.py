@@ -189,3 +189,18 @@ def test_dispute_reason_typed_in_words_names_the_category(live_servers, db):
     with Session(db) as s:
         dispute = s.execute(select(Dispute).where(Dispute.conversation_id == "dp-it-1")).scalars().one()
         assert dispute.category == "not_mine" and "non ho mai ordinato" in dispute.reason
+
+
+def test_credentials_alone_are_answered_in_the_language_of_the_ledger_once_verified(live_servers):
+    """Codes carry no language: once they prove who writes, the ledger's language is used for the whole turn."""
+    replies = live_servers.rest("lang-en-1", "INV-88213 SMTJHN82C14Z114S")
+    assert "your identity is confirmed" in texts(replies) and "virtual assistant" in texts(replies), texts(replies)
+    assert "ho verificato" not in texts(replies) and "assistente" not in texts(replies), texts(replies)
+    # A wrong pair proves nothing, so nothing of the ledger is used: the default language stays.
+    wrong = live_servers.rest("lang-en-3", "INV-88213 RSSMRA85T10A562S")
+    assert "assistente virtuale" in texts(wrong) and "virtual assistant" not in texts(wrong), texts(wrong)
+    after = live_servers.rest("lang-en-1", "ok")
+    assert "Posso" not in texts(after), texts(after)
+    # An Italian word before the codes is the debtor's choice, whatever the ledger says.
+    replies = live_servers.rest("lang-en-2", "buongiorno, INV-88407 CLRMLY88S42Z114R")
+    assert "ho verificato la Sua identità" in texts(replies), texts(replies)

@@ -209,7 +209,9 @@ def generate(seed: int, index: int) -> Script:
             other = rng.choice([j for j in ("balance", "plan", "payment_methods") if j != journey])
             steps.append(Say(rng.choice(REQUESTS[lang][other])))
         if where == "before":
-            steps += [Say(f"{invoice} {code}"), Say(request)]
+            # Sometimes with a greeting in front: "Buongiorno, FT-2026/00417 RSSMRA85T10A562S".
+            hello = f"{rng.choice(GREETINGS[lang])}, " if rng.random() < 0.3 else ""
+            steps += [Say(f"{hello}{invoice} {code}"), Say(request)]
         elif where == "inside":
             steps.append(Say(f"{request} {invoice} {code}"))
         elif where == "after":
