@@ -5,13 +5,14 @@ EXPLORE_WORKERS (default 4) in parallel over REST, each its own sender id. One t
 invariant, so a violated rule fails on its own with the first violating transcripts
 (seed + index: `python scripts/explore.py N SEED` replays the run).
 
-Rules the current bot is known to break are marked xfail with what was found, so the bug
-stays visible in every run without turning CI red; remove the mark once it is fixed.
+Rules the current bot still breaks now and then have a budget (``BUDGETS``): a few violating
+conversations per 1,000 are reported as a warning, more fail the rule; every other rule is a gate.
 """
 from __future__ import annotations
 
 import os
 import random
+import warnings
 from typing import Iterator
 
 import pytest
@@ -22,15 +23,18 @@ from tests.explorer.invariants import BUTTON_INVARIANT, INVARIANTS
 
 pytestmark = pytest.mark.e2e
 
-KNOWN = {
-    "ends_with_nps": "not seen in 2,000 conversations (seeds 20261208, 777001) since the fallback's own "
-                     "'how can I help?' brings the NPS question too; kept known until more seeds confirm it",
-    "no_triple_repeat": "not seen in 3,000 since stray data after 'anything else?' is answered as not understood; "
-                        "kept known until more seeds confirm it",
-    "one_question_per_turn": "rare: an amount not understood inside a form while another conversation puts the "
-                             "same debtor's invoices under check",
-    BUTTON_INVARIANT: "not seen in 2,000 since typed titles are read as their buttons (bot/rasa/typed_buttons.py; "
-                      "2 in 1,000 before); kept known until more seeds confirm it",
+# Rules a cause not yet removed still breaks now and then: each may be broken by at most this many
+# conversations per 1,000 (the cause says why). Above the budget the rule fails like any other,
+# so a regression (once 142 in 1,000 ended without the NPS question) turns CI red; within it,
+# the violations are reported as a warning with the first transcripts.
+BUDGETS: dict[str, tuple[int, str]] = {
+    "ends_with_nps": (3, "0 in 2,000 conversations (seeds 20261208, 777001) since the fallback's own "
+                         "'how can I help?' brings the NPS question too; 1 in 1,000 before"),
+    "no_triple_repeat": (3, "0 in 3,000 since stray data after 'anything else?' is answered as not understood"),
+    "one_question_per_turn": (3, "1 in 3,000: an amount not understood inside a form while another conversation "
+                                 "puts the same debtor's invoices under check"),
+    BUTTON_INVARIANT: (3, "0 in 2,000 since typed titles are read as their buttons (bot/rasa/typed_buttons.py); "
+                          "2 in 1,000 before"),
 }
 
 
@@ -53,11 +57,13 @@ def test_every_conversation_ran(report: Report) -> None:
     assert report.conversations and report.turns > report.conversations
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN[name], strict=False)) if name in KNOWN else name
-    for name in (*INVARIANTS, BUTTON_INVARIANT)
-])
+@pytest.mark.parametrize("name", [*INVARIANTS, BUTTON_INVARIANT])
 def test_invariant_holds(report: Report, name: str) -> None:
     violating = [r for r in report.failures if name in r.violations]
-    assert not violating, (f"{name}: {len(violating)} of {report.conversations} conversations "
-                           f"(seed {report.seed})\n\n" + "\n\n".join(describe(r) for r in violating[:3]))
+    per_thousand, cause = BUDGETS.get(name, (0, ""))
+    allowed = per_thousand * report.conversations // 1000
+    found = (f"{name}: {len(violating)} of {report.conversations} conversations (seed {report.seed})\n\n"
+             + "\n\n".join(describe(r) for r in violating[:3]))
+    assert len(violating) <= allowed, f"over the budget of {allowed} ({cause or 'a gate'}): {found}"
+    if violating:
+        warnings.warn(f"within the budget of {allowed} ({cause}): {found}", stacklevel=1)
