@@ -139,7 +139,7 @@ async def attempt_pair(turn: Turn, invoice: str, tax_code: str) -> Dict[Text, An
     client = str(turn.metadata.get("client") or f"{turn.channel}:{tracker.sender_id}")
     outcome = await Turn.db(check_pair, turn.conversation_id, invoice, tax_code, turn.now, client,
                             turn.channel, session_key(tracker.events))
-    slots: Dict[Text, Any] = {"tax_code": None, "language": turn.lang}
+    slots: Dict[Text, Any] = {"tax_code": None}
     if outcome.status == "verified":
         if outcome.debtor_id is None:  # check_pair names the debtor of every verified pair
             raise RuntimeError("verified pair without a debtor")

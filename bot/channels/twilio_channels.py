@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable
+from contextlib import contextmanager
+from typing import Any, Awaitable, Callable, Iterator
 from urllib.parse import parse_qsl
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -84,26 +85,28 @@ def _address_of(kind: str, conversation_id: str) -> str:
     return conversation_id[len(prefix):] if conversation_id.startswith(prefix) else conversation_id
 
 
+@contextmanager
+def _outbox_attempt(kind: str) -> Iterator[None]:
+    """One outbox attempt on ``kind``: refused if not configured, one try (the outbox retries)."""
+    if not configured(kind):
+        raise DeliveryError(f"{kind} is not configured")
+    marker = twilio_api.attempts_var.set(1)
+    try:
+        yield
+    finally:
+        twilio_api.attempts_var.reset(marker)
+
+
 def _outbox_sender(kind: str) -> delivery.Sender:
     async def send(conversation_id: str, reply: Reply, skip: int, progress: Callable[[int], None]) -> None:
-        if not configured(kind):
-            raise DeliveryError(f"{kind} is not configured")
-        marker = twilio_api.attempts_var.set(1)  # one try per outbox attempt
-        try:
+        with _outbox_attempt(kind):
             await send_reply(kind, conversation_id, _address_of(kind, conversation_id), reply, skip, progress)
-        finally:
-            twilio_api.attempts_var.reset(marker)
     return send
 
 
 async def _template_from_outbox(conversation_id: str, template: str, variables: dict[str, str]) -> None:
-    if not configured("whatsapp"):
-        raise DeliveryError("whatsapp is not configured")
-    marker = twilio_api.attempts_var.set(1)  # one try per outbox attempt
-    try:
+    with _outbox_attempt("whatsapp"):
         await send_template(conversation_id, _address_of("whatsapp", conversation_id), template, variables)
-    finally:
-        twilio_api.attempts_var.reset(marker)
 
 
 for _kind in PREFIX:

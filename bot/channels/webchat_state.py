@@ -116,18 +116,10 @@ async def _tracker_offer(agent: Any, conversation_id: str) -> list[dict[str, str
     store = getattr(agent, "tracker_store", None)
     if store is None:
         return []
-    from rasa.shared.core.events import BotUttered, UserUttered
+    from bot.rasa.typed_buttons import offered
 
     tracker = await store.retrieve(conversation_id)
-    if tracker is None:
-        return []
-    buttons: list[dict[str, str]] = []
-    for event in reversed(list(tracker.events)):
-        if isinstance(event, UserUttered):
-            break
-        if isinstance(event, BotUttered):
-            buttons.extend(b for b in (event.data or {}).get("buttons") or [] if isinstance(b, dict))
-    return buttons
+    return [] if tracker is None else offered(tracker)
 
 
 def title_for(payload: str, offered: Iterable[dict[str, Any]]) -> str | None:

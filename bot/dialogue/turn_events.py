@@ -35,11 +35,15 @@ def last_action_before_message(events: Sequence[Event]) -> str | None:
     return None
 
 
+def _current_session(events: Sequence[Event]) -> Sequence[Event]:
+    """The events from the latest ``session_started`` on (all of them in a tracker without one)."""
+    starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
+    return events[starts[-1]:] if starts else events
+
+
 def nps_asked_in_session(events: Sequence[Event]) -> bool:
     """Whether the NPS question already ran in the current session (it is asked once)."""
-    starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
-    current = events[starts[-1]:] if starts else events
-    return any(e.get("event") == "action" and e.get("name") == "nps_form" for e in current)
+    return any(e.get("event") == "action" and e.get("name") == "nps_form" for e in _current_session(events))
 
 
 def last_bot_text(events: Sequence[Event]) -> str | None:
@@ -53,6 +57,4 @@ def last_bot_text(events: Sequence[Event]) -> str | None:
 
 def session_user_texts(events: Sequence[Event]) -> list[str]:
     """What the debtor wrote in the current session, oldest first (the latest message included)."""
-    starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
-    current = events[starts[-1]:] if starts else events
-    return [str(e.get("text") or "") for e in current if e.get("event") == "user"]
+    return [str(e.get("text") or "") for e in _current_session(events) if e.get("event") == "user"]

@@ -23,16 +23,17 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.dialogue import choices
+
 _ORIGINAL = MessageProcessor.parse_message
 # The key of the parsed message (and so of the tracker's latest message) holding the payload.
 TYPED_BUTTON = "typed_button"
 
 
 def fold(text: str) -> str:
-    """Lower case, no accents, punctuation and symbols as spaces, single spaces: how a typed title is compared."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
-    plain = "".join(" " if unicodedata.category(c)[0] in "PS" else c
-                    for c in decomposed if not unicodedata.combining(c))
+    """How a typed title is compared: the dialogue's fold (lower case, no accents, single spaces) with
+    punctuation and symbols as spaces."""
+    plain = "".join(" " if unicodedata.category(c)[0] in "PS" else c for c in choices.fold(text))
     return " ".join(plain.split())
 
 
